@@ -1,0 +1,72 @@
+"""Results of a round, kept compact: the current round's arrays in memory, older rounds packed as PNG bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+
+def pack_unit(array: np.ndarray) -> bytes:
+    """A float map in [0, 1] as 16-bit PNG bytes (lossless to 1/65535)."""
+    q = np.round(np.clip(array, 0.0, 1.0) * 65535.0).astype(np.uint16)
+    ok, buf = cv2.imencode(".png", q, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    assert ok
+    return buf.tobytes()
+
+
+def unpack_unit(data: bytes) -> np.ndarray:
+    q = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if q is None or q.dtype != np.uint16 or q.ndim != 2:
+        raise ValueError("not a 16-bit single-channel PNG")
+    return q.astype(np.float32) / 65535.0
+
+
+def pack_u8(array: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", np.ascontiguousarray(array, np.uint8), [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    assert ok
+    return buf.tobytes()
+
+
+def unpack_u8(data: bytes) -> np.ndarray:
+    a = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if a is None or a.dtype != np.uint8 or a.ndim != 2:
+        raise ValueError("not an 8-bit single-channel PNG")
+    return a
+
+
+@dataclass
+class RoundResult:
+    prob: np.ndarray  # H x W float32: coarse probability from the segmenter
+    alpha: np.ndarray  # H x W float32: refined alpha (before instance exclusivity)
+    conflict: np.ndarray  # H x W uint8: CRM conflict map this round was run with
+    trimap: np.ndarray  # H x W uint8: 0 / 128 / 255
+    logits: np.ndarray | None = None
+    segment_seconds: float = 0.0
+    refine_seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.prob >= 0.5
+
+    def pack(self) -> "PackedResult":
+        return PackedResult(pack_unit(self.prob), pack_unit(self.alpha), pack_u8(self.conflict), pack_u8(self.trimap),
+                            self.segment_seconds, self.refine_seconds, list(self.warnings))
+
+
+@dataclass
+class PackedResult:
+    prob_png: bytes
+    alpha_png: bytes
+    conflict_png: bytes
+    trimap_png: bytes
+    segment_seconds: float = 0.0
+    refine_seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def unpack(self) -> RoundResult:
+        return RoundResult(unpack_unit(self.prob_png), unpack_unit(self.alpha_png), unpack_u8(self.conflict_png),
+                           unpack_u8(self.trimap_png), None, self.segment_seconds, self.refine_seconds,
+                           list(self.warnings))

@@ -1,0 +1,295 @@
+"""The round-based matting session: one image, several named instances, rounds of mixed prompts, undo/redo.
+
+A round runs in three steps so that a UI can compute on a worker thread: :meth:`Session.begin_round` snapshots the
+request (and makes any earlier, still running round stale), :meth:`Session.compute` runs the back-ends without touching
+the session, :meth:`Session.commit` stores the result unless a later edit made it stale (then it is dropped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mattestudio.models import registry
+from mattestudio.models.protocol import (CancelFn, ProgressFn, RefineRequest, SegmentRequest, never_cancel,
+                                         no_progress)
+
+from .exclusive import exclusive_alphas
+from .prompts import Prompt, PromptError, to_prompt_set
+from .raster import conflict_map, rasterise
+from .results import PackedResult, RoundResult
+from .trimap import trimap_from_prob
+
+#: rounds per instance whose results are kept (older rounds keep their prompts but can no longer be undone to)
+HISTORY_LIMIT = 50
+#: undone prompts of the open round that can be redone
+PROMPT_REDO_LIMIT = 200
+
+PALETTE = [(230, 60, 60), (60, 140, 230), (60, 190, 90), (240, 170, 40), (170, 80, 220), (40, 200, 200),
+           (230, 100, 170), (150, 150, 60)]
+
+
+class SessionError(ValueError):
+    """A session operation is not possible; the message is meant for the user."""
+
+
+@dataclass
+class Round:
+    prompts: tuple[Prompt, ...]
+    packed: PackedResult | None = None
+    live: RoundResult | None = None  # unpacked arrays of the current round
+
+    @property
+    def result(self) -> RoundResult | None:
+        if self.live is not None:
+            return self.live
+        if self.packed is not None:
+            self.live = self.packed.unpack()
+            return self.live
+        return None
+
+    def release(self) -> None:
+        """Keep only the packed form."""
+        if self.live is not None and self.packed is None:
+            self.packed = self.live.pack()
+        self.live = None
+
+
+@dataclass
+class Instance:
+    name: str
+    colour: tuple[int, int, int]
+    rounds: list[Round] = field(default_factory=list)
+    redo_rounds: list[Round] = field(default_factory=list)
+    pending: list[Prompt] = field(default_factory=list)
+    pending_redo: list[Prompt] = field(default_factory=list)
+    generation: int = 0
+
+    def all_prompts(self) -> list[Prompt]:
+        return [p for r in self.rounds for p in r.prompts]
+
+    @property
+    def result(self) -> RoundResult | None:
+        return self.rounds[-1].result if self.rounds else None
+
+
+@dataclass(frozen=True)
+class RoundTicket:
+    """A snapshot of everything a round needs; computing it does not touch the session."""
+
+    instance: str
+    generation: int
+    prompts: tuple[Prompt, ...]
+    consumed_pending: int
+    request: SegmentRequest
+
+
+def image_key(image: np.ndarray) -> str:
+    h = hashlib.sha256()
+    h.update(str(image.shape).encode())
+    h.update(np.ascontiguousarray(image).tobytes())
+    return h.hexdigest()
+
+
+class Session:
+    def __init__(self, image: np.ndarray, segmenter: str | object = "classic", refiner: str | object = "classic",
+                 device: str = "cpu", key: str | None = None):
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise SessionError("the session needs an H x W x 3 uint8 RGB image")
+        self.image = np.ascontiguousarray(image)
+        self.height, self.width = image.shape[:2]
+        self.key = key or image_key(self.image)
+        self.device = device
+        self.segmenter = registry.create(segmenter, "segmenter", device) if isinstance(segmenter, str) else segmenter
+        self.refiner = registry.create(refiner, "refiner", device) if isinstance(refiner, str) else refiner
+        self.instances: dict[str, Instance] = {}
+
+    # ----------------------------------------------------------------- instances
+    def add_instance(self, name: str | None = None) -> Instance:
+        if name is None:
+            i = len(self.instances) + 1
+            while f"instance {i}" in self.instances:
+                i += 1
+            name = f"instance {i}"
+        name = name.strip()
+        if not name:
+            raise SessionError("an instance needs a name")
+        if name in self.instances:
+            raise SessionError(f"an instance named '{name}' exists already")
+        used = {inst.colour for inst in self.instances.values()}
+        colour = next((c for c in PALETTE if c not in used), PALETTE[len(self.instances) % len(PALETTE)])
+        inst = Instance(name, colour)
+        self.instances[name] = inst
+        return inst
+
+    def instance(self, name: str) -> Instance:
+        try:
+            return self.instances[name]
+        except KeyError:
+            raise SessionError(f"no instance named '{name}'") from None
+
+    def remove_instance(self, name: str) -> Instance:
+        inst = self.instance(name)
+        del self.instances[name]
+        return inst
+
+    def rename_instance(self, old: str, new: str) -> None:
+        new = new.strip()
+        if not new:
+            raise SessionError("an instance needs a name")
+        if new != old and new in self.instances:
+            raise SessionError(f"an instance named '{new}' exists already")
+        inst = self.instance(old)
+        inst.name = new
+        self.instances = {(new if k == old else k): v for k, v in self.instances.items()}
+
+    # ----------------------------------------------------------------- prompts of the open round
+    def validate(self, prompt: Prompt) -> Prompt:
+        prompt.validate(self.width, self.height)
+        return prompt
+
+    def add_prompt(self, name: str, prompt: Prompt) -> None:
+        inst = self.instance(name)
+        inst.pending.append(self.validate(prompt))
+        inst.pending_redo.clear()
+
+    def undo_prompt(self, name: str) -> Prompt | None:
+        inst = self.instance(name)
+        if not inst.pending:
+            return None
+        p = inst.pending.pop()
+        inst.pending_redo.append(p)
+        del inst.pending_redo[:-PROMPT_REDO_LIMIT]
+        return p
+
+    def redo_prompt(self, name: str) -> Prompt | None:
+        inst = self.instance(name)
+        if not inst.pending_redo:
+            return None
+        p = inst.pending_redo.pop()
+        inst.pending.append(p)
+        return p
+
+    # ----------------------------------------------------------------- rounds
+    def begin_round(self, name: str, prompts: list[Prompt] | tuple[Prompt, ...] | None = None) -> RoundTicket:
+        """Snapshot a round of ``prompts`` (default: the open round's pending prompts) for ``name``."""
+        inst = self.instance(name)
+        consumed = 0
+        if prompts is None:
+            prompts = list(inst.pending)
+            consumed = len(prompts)
+        prompts = tuple(self.validate(p) for p in prompts)
+        if not prompts:
+            raise SessionError("a round needs at least one prompt")
+        h, w = self.height, self.width
+        prev = inst.result
+        history = inst.all_prompts() + list(prompts)
+        pos, neg = rasterise(history, h, w)
+        request = SegmentRequest(
+            image=self.image,
+            prompts=to_prompt_set(history),
+            new_prompts=to_prompt_set(prompts),
+            pos_seeds=pos,
+            neg_seeds=neg,
+            conflict=conflict_map(None if prev is None else prev.mask, prompts, h, w),
+            prev_prob=None if prev is None else prev.prob,
+            prev_logits=None if prev is None else prev.logits,
+            image_key=self.key,
+        )
+        inst.generation += 1
+        return RoundTicket(name, inst.generation, prompts, consumed, request)
+
+    def compute(self, ticket: RoundTicket, progress: ProgressFn = no_progress,
+                cancel: CancelFn = never_cancel) -> RoundResult:
+        """Run segmenter, trimap and refiner for ``ticket``; touches no session state (safe on a worker thread)."""
+        req = ticket.request
+        t0 = time.perf_counter()
+        seg = self.segmenter.segment(req, lambda f, m="": progress(0.5 * f, m), cancel)
+        t1 = time.perf_counter()
+        trimap = trimap_from_prob(self.image, seg.prob)
+        ref = self.refiner.refine(RefineRequest(self.image, seg.prob, trimap, self.key),
+                                  lambda f, m="": progress(0.5 + 0.5 * f, m), cancel)
+        t2 = time.perf_counter()
+        progress(1.0, "done")
+        warnings = list(seg.info.get("warnings", [])) + list(ref.info.get("warnings", []))
+        return RoundResult(seg.prob.astype(np.float32), ref.alpha.astype(np.float32), req.conflict, trimap,
+                           seg.logits, t1 - t0, t2 - t1, warnings)
+
+    def is_current(self, ticket: RoundTicket) -> bool:
+        inst = self.instances.get(ticket.instance)
+        return inst is not None and inst.generation == ticket.generation
+
+    def commit(self, ticket: RoundTicket, result: RoundResult) -> bool:
+        """Store ``result`` as the instance's newest round; False (and nothing stored) when it is stale."""
+        if not self.is_current(ticket):
+            return False
+        inst = self.instances[ticket.instance]
+        if inst.rounds:
+            inst.rounds[-1].release()
+        inst.rounds.append(Round(ticket.prompts, live=result))
+        inst.redo_rounds.clear()
+        n = ticket.consumed_pending
+        if n and tuple(inst.pending[:n]) == ticket.prompts[:n]:
+            del inst.pending[:n]
+        inst.pending_redo.clear()
+        for old in inst.rounds[:-HISTORY_LIMIT]:
+            old.live, old.packed = None, None
+        inst.generation += 1
+        return True
+
+    def run_round(self, name: str, prompts: list[Prompt] | tuple[Prompt, ...] | None = None,
+                  progress: ProgressFn = no_progress, cancel: CancelFn = never_cancel) -> RoundResult:
+        ticket = self.begin_round(name, prompts)
+        result = self.compute(ticket, progress, cancel)
+        self.commit(ticket, result)
+        return result
+
+    def can_undo(self, name: str) -> bool:
+        rounds = self.instance(name).rounds
+        if not rounds:
+            return False
+        return len(rounds) == 1 or rounds[-2].packed is not None or rounds[-2].live is not None
+
+    def can_redo(self, name: str) -> bool:
+        return bool(self.instance(name).redo_rounds)
+
+    def undo(self, name: str) -> bool:
+        inst = self.instance(name)
+        if not self.can_undo(name):
+            return False
+        r = inst.rounds.pop()
+        r.release()
+        inst.redo_rounds.append(r)
+        inst.generation += 1
+        return True
+
+    def redo(self, name: str) -> bool:
+        inst = self.instance(name)
+        if not inst.redo_rounds:
+            return False
+        if inst.rounds:
+            inst.rounds[-1].release()
+        inst.rounds.append(inst.redo_rounds.pop())
+        inst.generation += 1
+        return True
+
+    # ----------------------------------------------------------------- results
+    def alphas(self) -> dict[str, np.ndarray]:
+        """Current alpha of every instance with a result, made exclusive (per pixel sum <= 1)."""
+        names, alphas, support = [], [], []
+        for name, inst in self.instances.items():
+            res = inst.result
+            if res is None:
+                continue
+            pos, neg = rasterise(inst.all_prompts(), self.height, self.width)
+            names.append(name)
+            alphas.append(res.alpha)
+            support.append(res.prob + pos.astype(np.float32) - neg.astype(np.float32))
+        return dict(zip(names, exclusive_alphas(alphas, support)))
+
+
+__all__ = ["Session", "SessionError", "Instance", "Round", "RoundTicket", "RoundResult", "PromptError",
+           "HISTORY_LIMIT"]

@@ -1,0 +1,1 @@
+"""The weight-free "classic" engine: graph-cut localisation and closed-form matting in an adaptive band."""

@@ -1,0 +1,67 @@
+"""Geodesic distance from seed pixels over an image (raster-scan transform, compiled with numba).
+
+Neither OpenCV nor scipy offers a geodesic distance transform; scikit-image's minimum-cost-path module does, but it is
+about 20x slower on a 512 px image, so this small transform is written here (docs/decisions/0002-geodesic.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+INF = np.float32(1e10)
+
+
+@njit(cache=True, nogil=True)
+def _raster_scan(feat, dist, gamma, passes):  # pragma: no cover - compiled
+    h, w, c = feat.shape
+    dys = (-1, -1, -1, 0)
+    dxs = (-1, 0, 1, -1)
+    for _ in range(passes):
+        for y in range(h):
+            for x in range(w):
+                best = dist[y, x]
+                for k in range(4):
+                    yy = y + dys[k]
+                    xx = x + dxs[k]
+                    if yy < 0 or xx < 0 or xx >= w:
+                        continue
+                    d2 = 0.0
+                    for ch in range(c):
+                        diff = feat[y, x, ch] - feat[yy, xx, ch]
+                        d2 += diff * diff
+                    step = 1.4142135 if (dys[k] != 0 and dxs[k] != 0) else 1.0
+                    cand = dist[yy, xx] + np.sqrt(step * step + gamma * gamma * d2)
+                    if cand < best:
+                        best = cand
+                dist[y, x] = best
+        for y in range(h - 1, -1, -1):
+            for x in range(w - 1, -1, -1):
+                best = dist[y, x]
+                for k in range(4):
+                    yy = y - dys[k]
+                    xx = x - dxs[k]
+                    if yy >= h or xx < 0 or xx >= w:
+                        continue
+                    d2 = 0.0
+                    for ch in range(c):
+                        diff = feat[y, x, ch] - feat[yy, xx, ch]
+                        d2 += diff * diff
+                    step = 1.4142135 if (dys[k] != 0 and dxs[k] != 0) else 1.0
+                    cand = dist[yy, xx] + np.sqrt(step * step + gamma * gamma * d2)
+                    if cand < best:
+                        best = cand
+                dist[y, x] = best
+    return dist
+
+
+def geodesic_distance(features: np.ndarray, seeds: np.ndarray, gamma: float = 1.0, passes: int = 2) -> np.ndarray:
+    """Distance (float32, pixels) from the nearest ``seeds`` pixel, where stepping between neighbours costs
+    ``sqrt(spatial^2 + gamma^2 * |feature difference|^2)``. Pixels unreachable (no seeds) get a huge value."""
+    feat = np.ascontiguousarray(features, np.float32)
+    if feat.ndim == 2:
+        feat = feat[:, :, None]
+    dist = np.where(seeds, np.float32(0), INF).astype(np.float32)
+    if not seeds.any():
+        return dist
+    return _raster_scan(feat, dist, np.float32(gamma), passes)

@@ -1,0 +1,44 @@
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "mattestudio" / "numba"))
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def shared_data() -> Path:
+    return Path(os.environ.get("MATTESTUDIO_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    d = shared_data()
+    if not (d / "alphamatting27" / "image").is_dir():
+        pytest.skip(f"needs the shared data folder (alphamatting27) at {d}; set MATTESTUDIO_DATA")
+    return d
+
+
+@pytest.fixture
+def sample_image() -> np.ndarray:
+    from mattestudio.interaction.imageio import load_image
+    from mattestudio.interaction.samples import sample_path
+
+    return load_image(sample_path()).rgb
+
+
+@pytest.fixture
+def disc_image() -> tuple[np.ndarray, np.ndarray]:
+    """A synthetic 120x160 photo-like image: a textured red disc (foreground) on a green-blue gradient."""
+    rng = np.random.default_rng(0)
+    h, w = 120, 160
+    yy, xx = np.mgrid[0:h, 0:w]
+    bg = np.stack([20 + 0 * xx, 80 + xx // 2, 200 - yy], -1).astype(np.float32)
+    fg = np.stack([210 + 0 * xx, 40 + 0 * xx, 50 + 0 * xx], -1).astype(np.float32)
+    d = np.hypot(yy - 60, xx - 80)
+    alpha = np.clip(35.5 - d, 0, 1).astype(np.float32)
+    img = alpha[..., None] * fg + (1 - alpha[..., None]) * bg + rng.normal(0, 4, (h, w, 3))
+    return np.clip(img, 0, 255).astype(np.uint8), alpha
