@@ -1,22 +1,28 @@
+# Quick start: `make run` (set up .venv and open the app on the bundled sample) and `make test`.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export NUMBA_CACHE_DIR ?= $(HOME)/.cache/mattestudio/numba
-PIP_CONSTRAINT_FILE := constraints.txt
+# torch is pinned to the CPU build through this constraints file on every install (see docs/ENVIRONMENT notes)
+PIP := $(BIN)/python -m pip install -q -c constraints.txt
 
-.PHONY: venv venv-test run test bench clean lint package
+.PHONY: run test venv venv-test bench-speed clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --upgrade pip
 
-venv: $(BIN)/python
-	$(BIN)/pip install -q -c $(PIP_CONSTRAINT_FILE) -e .
+$(VENV)/.installed: $(BIN)/python pyproject.toml setup.py constraints.txt
+	$(PIP) -e .
 	$(BIN)/python -m mattestudio.app.warmup
+	touch $@
 
-venv-test: $(BIN)/python
-	$(BIN)/pip install -q -c $(PIP_CONSTRAINT_FILE) -e ".[test]"
-	$(BIN)/python -m mattestudio.app.warmup
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) -e ".[test]"
+	touch $@
+
+venv: $(VENV)/.installed
+venv-test: $(VENV)/.installed-test
 
 run: venv
 	$(BIN)/mattestudio $(ARGS)
@@ -24,6 +30,9 @@ run: venv
 test: venv-test
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench-speed: venv
+	$(BIN)/mattestudio bench --speed
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -15,6 +15,8 @@ from mattestudio import __version__
 #: subcommand -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "matte": ("mattestudio.app.cli_matte", "matte an image with prompts from a JSON file, write PNG alpha/RGBA"),
+    "bench": ("mattestudio.app.cli_bench", "benchmark: simulated user, matting metrics and peers (or --speed)"),
+    "synth": ("mattestudio.app.cli_synth", "write a synthetic multi-instance benchmark set over background photos"),
 }
 
 
@@ -73,3 +75,7 @@ def run_guarded(fn, args) -> int:
             traceback.print_exc()
         print(f"mattestudio: error: {exc}", file=sys.stderr)
         return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

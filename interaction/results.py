@@ -8,8 +8,13 @@ import cv2
 import numpy as np
 
 
+def quantise16(array: np.ndarray) -> np.ndarray:
+    """``array`` clipped to [0, 1] and rounded to the 16-bit grid its PNG form holds exactly (float32)."""
+    return (np.round(np.clip(array, 0.0, 1.0) * 65535.0) / 65535.0).astype(np.float32)
+
+
 def pack_unit(array: np.ndarray) -> bytes:
-    """A float map in [0, 1] as 16-bit PNG bytes (lossless to 1/65535)."""
+    """A float map in [0, 1] as 16-bit PNG bytes (exact for maps on the :func:`quantise16` grid)."""
     q = np.round(np.clip(array, 0.0, 1.0) * 65535.0).astype(np.uint16)
     ok, buf = cv2.imencode(".png", q, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     assert ok
@@ -20,7 +25,7 @@ def unpack_unit(data: bytes) -> np.ndarray:
     q = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if q is None or q.dtype != np.uint16 or q.ndim != 2:
         raise ValueError("not a 16-bit single-channel PNG")
-    return q.astype(np.float32) / 65535.0
+    return (q.astype(np.float64) / 65535.0).astype(np.float32)
 
 
 def pack_u8(array: np.ndarray) -> bytes:

@@ -20,7 +20,7 @@ from mattestudio.models.protocol import (CancelFn, ProgressFn, RefineRequest, Se
 from .exclusive import exclusive_alphas
 from .prompts import Prompt, PromptError, to_prompt_set
 from .raster import conflict_map, rasterise
-from .results import PackedResult, RoundResult
+from .results import PackedResult, RoundResult, quantise16
 from .trimap import trimap_from_prob
 
 #: rounds per instance whose results are kept (older rounds keep their prompts but can no longer be undone to)
@@ -215,7 +215,8 @@ class Session:
         t2 = time.perf_counter()
         progress(1.0, "done")
         warnings = list(seg.info.get("warnings", [])) + list(ref.info.get("warnings", []))
-        return RoundResult(seg.prob.astype(np.float32), ref.alpha.astype(np.float32), req.conflict, trimap,
+        # results live on the 16-bit grid of their packed form, so undo/redo and project files restore them exactly
+        return RoundResult(quantise16(seg.prob), quantise16(ref.alpha), req.conflict, trimap,
                            seg.logits, t1 - t0, t2 - t1, warnings)
 
     def is_current(self, ticket: RoundTicket) -> bool:

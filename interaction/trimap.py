@@ -18,12 +18,13 @@ def _fuzziness(image: np.ndarray, prob: np.ndarray, window: int) -> np.ndarray:
     gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
     mag = np.sqrt(gx * gx + gy * gy)
-    # texture = mean gradient energy around the pixel, relative to the strongest single edge nearby:
-    # a clean hard edge has one strong gradient (low ratio), hair has many (high ratio)
-    mean_mag = cv2.blur(mag, (window, window))
-    max_mag = cv2.dilate(mag, np.ones((window, window), np.uint8)) + 1e-3
-    texture = np.clip(mean_mag / max_mag * 2.5, 0.0, 1.0)
-    return np.clip(0.5 * p_unc * 2.0 + 0.5 * texture, 0.0, 1.0)
+    # edge density: the share of pixels around that carry a strong gradient. A clean hard edge is a thin line
+    # (about 2 / window of the window), hair and fur fill much of it.
+    local_max = cv2.dilate(mag, np.ones((window, window), np.uint8))
+    strong = (mag > 0.25 * local_max) & (local_max > 0.04)
+    density = cv2.blur(strong.astype(np.float32), (window, window))
+    texture = np.clip((density - 2.5 / window) / 0.35, 0.0, 1.0)
+    return np.clip(0.3 * p_unc + 0.7 * texture, 0.0, 1.0)
 
 
 def band_radius(height: int, width: int) -> float:
@@ -43,7 +44,7 @@ def trimap_from_prob(image: np.ndarray, prob: np.ndarray, *, scale: float = 1.0,
     if mask.min() == mask.max():
         return np.where(mask > 0, FG, BG).astype(np.uint8)
     base = band_radius(h, w) * scale
-    window = max(3, int(round(base * 2)) | 1)
+    window = max(7, int(round(base * 4)) | 1)
     fuzz = _fuzziness(image, prob, window)
     # boundary pixels: where the mask changes within a 3x3 neighbourhood
     kernel = np.ones((3, 3), np.uint8)

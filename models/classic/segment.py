@@ -30,9 +30,9 @@ class SegmenterConfig:
     smoothness: float = 25.0  # weight of the contrast-sensitive pairwise term
     geo_gamma: float = 0.08  # colour weight of the geodesic step cost (Lab units)
     geo_weight: float = 3.0  # weight of the geodesic fg/bg term, all seeds
-    geo_new_weight: float = 6.0  # extra weight for the seeds of the new round (the CRM neighbourhood)
+    geo_new_weight: float = 8.0  # extra weight for the seeds of the new round (the CRM neighbourhood)
     geo_scale: float = 0.08  # geodesic distance scale, relative to the working diagonal
-    prior_weight: float = 1.5  # weight of the previous round's probability
+    prior_weight: float = 1.0  # weight of the previous round's probability (clipped to 0.1..0.9)
     box_margin_prior: float = 0.5  # weak bg preference for the band just inside the box
 
 
@@ -138,10 +138,15 @@ class ClassicSegmenter:
             base_fg += cfg.geo_new_weight * geo_new[0]
             base_bg += cfg.geo_new_weight * geo_new[1]
         if prev is not None:
-            p = np.clip(prev, 0.02, 0.98)
+            p = np.clip(prev, 0.1, 0.9)
             base_fg += cfg.prior_weight * -np.log(p)
             base_bg += cfg.prior_weight * -np.log(1 - p)
 
+        if geo_new is not None:
+            # the region the new seeds pull is relabelled before the colour models are fitted, so that a click inside
+            # a wrongly labelled region re-fits the models on its colours instead of fighting them
+            fg = (fg | (geo_new[1] > 0.5)) & ~(geo_new[0] > 0.5)
+            fg = (fg | fg_hard) & ~bg_hard
         margin = np.zeros((h, w), np.float32)
         for it in range(cfg.iterations):
             check_cancel(cancel)
@@ -191,7 +196,7 @@ def _soft(fg: np.ndarray, margin: np.ndarray) -> np.ndarray:
     d_in = cv2.distanceTransform(m, cv2.DIST_L2, 3)
     d_out = cv2.distanceTransform(1 - m, cv2.DIST_L2, 3)
     signed = d_in - d_out  # > 0 inside
-    p_dist = 1.0 / (1.0 + np.exp(-signed / 1.0))
+    p_dist = 1.0 / (1.0 + np.exp(-np.clip(signed, -30, 30)))
     p_col = 1.0 / (1.0 + np.exp(-np.clip(margin, -20, 20) / 2.0))
     near = np.abs(signed) < 3
     p = np.where(near, 0.7 * p_dist + 0.3 * p_col, p_dist)

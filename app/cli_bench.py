@@ -1,0 +1,99 @@
+"""``mattestudio bench``: the simulated-user benchmark (quality per round) and ``--speed`` (time and memory by size)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mattestudio.app.cli import CliError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", type=Path, help="benchmark folder (DIR/image + DIR/alpha or DIR/instances)")
+    p.add_argument("--protocol", default="click", help="click, scribble, box, mixed, text or noc (default click)")
+    p.add_argument("--rounds", type=int, default=5, help="rounds per image (default 5; box: 1; noc: up to 20 clicks)")
+    p.add_argument("--segmenter", default="classic", help="segmenter back-end (default classic)")
+    p.add_argument("--refiner", default="classic",
+                   help="refiner back-end (default classic); with --speed a comma-separated list to compare")
+    p.add_argument("--peers", default="grabcut-cf,trimap-cf",
+                   help="comma-separated peers run on the same protocol (grabcut-cf, trimap-cf); '' for none")
+    p.add_argument("--no-engine", action="store_true", help="run only the peers")
+    p.add_argument("--limit", type=int, default=None, help="only the first N images")
+    p.add_argument("--seed", type=int, default=0, help="seed of the simulated user (default 0)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
+    p.add_argument("--json", type=Path, help="write every per-image number and the summary as JSON")
+    p.add_argument("--plot", type=Path, help="write a PNG plot of SAD and IoU per round")
+    p.add_argument("--md", type=Path, help="write the markdown table")
+    p.add_argument("--speed", action="store_true",
+                   help="time one round and an export on generated 1/4/12 MP images instead (no data needed)")
+    p.add_argument("--sizes", default="1,4,12", help="with --speed: megapixel sizes (default 1,4,12)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.speed:
+        return _run_speed(args)
+    return _run_bench(args)
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from mattestudio.interaction.bench import report
+    from mattestudio.interaction.bench.data import DataError
+    from mattestudio.interaction.bench.protocols import ProtocolError
+    from mattestudio.interaction.bench.runner import BenchConfig, parse_peers, run_bench
+
+    if args.data is None:
+        raise CliError("--data DIR is required (or use --speed)")
+    try:
+        peers = parse_peers(args.peers)
+        config = BenchConfig(args.data, args.protocol, args.rounds, args.segmenter, args.refiner, peers,
+                             not args.no_engine, args.limit, args.seed, args.device)
+        bar = None
+        if not args.no_progress:
+            from tqdm import tqdm
+
+            bar = tqdm(unit="image", desc=f"bench {args.protocol}", file=sys.stderr)
+
+        def on_image(done: int, total: int, name: str) -> None:
+            if bar is not None:
+                bar.total = total
+                bar.set_postfix_str(name)
+                bar.update(1)
+
+        try:
+            result = run_bench(config, on_image=on_image)
+        finally:
+            if bar is not None:
+                bar.close()
+    except (DataError, ProtocolError) as exc:
+        raise CliError(str(exc)) from None
+    title = f"mattestudio bench --protocol {args.protocol} on {Path(args.data).name}"
+    print(report.markdown(result, title))
+    if args.json:
+        report.write_json(result, args.json)
+    if args.md:
+        report.write_markdown(result, args.md, title)
+    if args.plot:
+        report.write_plot(result, args.plot, title)
+    return 0
+
+
+def _run_speed(args: argparse.Namespace) -> int:
+    from mattestudio.interaction.bench import speed
+
+    try:
+        sizes = [float(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        raise CliError(f"--sizes must be comma-separated numbers of megapixels, got '{args.sizes}'") from None
+    if not sizes or any(s <= 0 or s > speed.MAX_MP for s in sizes):
+        raise CliError(f"--sizes must be between 0 and {speed.MAX_MP:g} megapixels")
+    refiners = [r.strip() for r in args.refiner.split(",") if r.strip()]
+    try:
+        rows = speed.run_speed(sizes, args.segmenter, refiners, args.device, on_row=lambda r: print(
+            speed.format_row(r), flush=True), header=lambda: print(speed.HEADER, flush=True))
+    except speed.SpeedError as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        speed.write_json(rows, args.json)
+    return 0

@@ -1,0 +1,81 @@
+"""``mattestudio matte IMAGE --prompts P.json -o OUT``: run the rounds of a prompts file and write PNGs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mattestudio.interaction.export import export_alpha, export_rgba
+from mattestudio.interaction.imageio import load_image
+from mattestudio.interaction.prompt_file import load_prompts
+from mattestudio.interaction.session import Session
+
+from .cli import CliError
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("image", help="photo to matte (PNG, JPEG, TIFF, WebP, ...)")
+    p.add_argument("--prompts", required=True, help="prompts JSON: instances, each with rounds of prompts")
+    p.add_argument("-o", "--out", required=True,
+                   help="alpha PNG (one instance) or a folder that receives <instance>.png (several)")
+    p.add_argument("--rgba", help="also write the RGBA cut-out (a file, or a folder for several instances)")
+    p.add_argument("--bits", type=int, choices=(8, 16), default=8, help="alpha PNG depth (default 8)")
+    p.add_argument("--segmenter", default="classic", help="segmenter back-end (see `mattestudio models`)")
+    p.add_argument("--refiner", default="classic", help="refiner back-end (see `mattestudio models`)")
+    p.add_argument("--save-project", metavar="P.mattes", help="also save the session as a project file")
+    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu")
+
+
+def _targets(out: str, names: list[str], what: str) -> dict[str, Path]:
+    path = Path(out)
+    if len(names) == 1:
+        if path.is_dir():
+            return {names[0]: path / f"{names[0]}.png"}
+        if path.suffix.lower() != ".png":
+            raise CliError(f"{what} {path} must end in .png")
+        if not path.parent.exists() and str(path.parent):
+            raise CliError(f"{what}: folder {path.parent} does not exist")
+        return {names[0]: path}
+    if path.exists() and not path.is_dir():
+        raise CliError(f"{what} {path} must be a folder when the prompts have {len(names)} instances")
+    path.mkdir(parents=True, exist_ok=True)
+    return {n: path / f"{n}.png" for n in names}
+
+
+def run(args: argparse.Namespace) -> int:
+    instances = load_prompts(args.prompts)
+    loaded = load_image(args.image)
+    if loaded.note:
+        print(f"note: {loaded.note}", file=sys.stderr)
+    names = [i.name for i in instances]
+    outs = _targets(args.out, names, "output")
+    rgbas = _targets(args.rgba, names, "--rgba") if args.rgba else {}
+    if args.save_project and not args.save_project.endswith(".mattes"):
+        raise CliError(f"project file {args.save_project} must end in .mattes")
+    session = Session(loaded.rgb, args.segmenter, args.refiner, args.device)
+    shown = set()
+    for inst in instances:
+        session.add_instance(inst.name)
+        for k, prompts in enumerate(inst.rounds, 1):
+            res = session.run_round(inst.name, prompts)
+            kinds = ", ".join(sorted({type(p).__name__.lower() for p in prompts}))
+            print(f"{inst.name}: round {k} ({len(prompts)} prompt{'s' * (len(prompts) != 1)}: {kinds}) "
+                  f"segment {res.segment_seconds:.2f} s, refine {res.refine_seconds:.2f} s")
+            for w in res.warnings:
+                if w not in shown:
+                    shown.add(w)
+                    print(f"warning: {w}", file=sys.stderr)
+    alphas = session.alphas()
+    for name in names:
+        export_alpha(alphas[name], outs[name], args.bits)
+        print(f"wrote {outs[name]}")
+        if name in rgbas:
+            export_rgba(loaded.rgb, alphas[name], rgbas[name], args.bits)
+            print(f"wrote {rgbas[name]}")
+    if args.save_project:
+        from mattestudio.interaction.project import save_project
+
+        save_project(session, args.save_project, loaded.path.resolve())
+        print(f"wrote {args.save_project}")
+    return 0

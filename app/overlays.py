@@ -1,0 +1,126 @@
+"""Overlay rendering: numpy maps -> RGBA uint8 arrays -> QImage (the only numpy -> Qt edge of the canvas)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+#: side of one checkerboard square in image pixels
+CHECKER = 16
+CHECKER_LIGHT, CHECKER_DARK = 204, 153
+#: colours of the conflict map: 1 = was background, now foreground; 2 = was foreground, now background
+CONFLICT_TO_FG = (40, 230, 120)
+CONFLICT_TO_BG = (240, 40, 200)
+UNKNOWN_BAND = (255, 210, 0)
+#: opacity of a tint where the alpha is 1 (the layer's own opacity slider multiplies it)
+TINT_STRENGTH = 0.6
+
+
+class Overlay(str, Enum):
+    """The overlay layers in drawing order (bottom first)."""
+
+    COMPOSITE = "composite"
+    ALPHA = "alpha"
+    MASK = "mask"
+    TRIMAP = "trimap"
+    CONFLICT = "conflict"
+    MARKERS = "markers"
+
+
+OVERLAY_TITLES = {
+    Overlay.COMPOSITE: "Composite",
+    Overlay.ALPHA: "Alpha (grey)",
+    Overlay.MASK: "Mask tint",
+    Overlay.TRIMAP: "Unknown band",
+    Overlay.CONFLICT: "Conflict map",
+    Overlay.MARKERS: "Prompt markers",
+}
+
+
+@dataclass(frozen=True)
+class InstanceLayer:
+    """What the overlays need of one instance."""
+
+    name: str
+    colour: tuple[int, int, int]
+    alpha: np.ndarray  # H x W float32, exclusive across instances
+
+
+def checkerboard(height: int, width: int) -> np.ndarray:
+    yy, xx = np.mgrid[0:height, 0:width]
+    light = ((yy // CHECKER + xx // CHECKER) % 2) == 0
+    g = np.where(light, CHECKER_LIGHT, CHECKER_DARK).astype(np.uint8)
+    return np.repeat(g[:, :, None], 3, axis=2)
+
+
+def _rgba(rgb: np.ndarray, a: np.ndarray) -> np.ndarray:
+    out = np.empty(rgb.shape[:2] + (4,), np.uint8)
+    out[..., :3] = rgb
+    out[..., 3] = a
+    return out
+
+
+def union_alpha(layers: list[InstanceLayer], height: int, width: int) -> np.ndarray:
+    total = np.zeros((height, width), np.float32)
+    for layer in layers:
+        total += layer.alpha
+    return np.clip(total, 0.0, 1.0)
+
+
+def composite(image: np.ndarray, alpha: np.ndarray, background: tuple[int, int, int] | None = None) -> np.ndarray:
+    """The cut-out over a checkerboard (``background`` None) or a solid colour, as opaque RGBA."""
+    h, w = alpha.shape
+    bg = checkerboard(h, w).astype(np.float32) if background is None else \
+        np.broadcast_to(np.array(background, np.float32), (h, w, 3))
+    a = alpha[..., None]
+    rgb = a * image.astype(np.float32) + (1.0 - a) * bg
+    return _rgba(np.clip(rgb + 0.5, 0, 255).astype(np.uint8), np.full((h, w), 255, np.uint8))
+
+
+def alpha_grey(alpha: np.ndarray) -> np.ndarray:
+    g = np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return _rgba(np.repeat(g[:, :, None], 3, axis=2), np.full(alpha.shape, 255, np.uint8))
+
+
+def mask_tint(layers: list[InstanceLayer], height: int, width: int) -> np.ndarray:
+    """Each instance's alpha tinted in its colour (alphas are exclusive, so tints add up without overflow)."""
+    rgb = np.zeros((height, width, 3), np.float32)
+    cover = np.zeros((height, width), np.float32)
+    for layer in layers:
+        rgb += layer.alpha[..., None] * np.array(layer.colour, np.float32)
+        cover += layer.alpha
+    cover = np.clip(cover, 0.0, 1.0)
+    rgb = rgb / np.maximum(cover, 1e-6)[..., None]
+    return _rgba(np.clip(rgb + 0.5, 0, 255).astype(np.uint8), (cover * TINT_STRENGTH * 255 + 0.5).astype(np.uint8))
+
+
+def conflict_colours(conflict: np.ndarray) -> np.ndarray:
+    """CRM conflict map: 1 and 2 in two colours, 0 transparent."""
+    h, w = conflict.shape
+    rgb = np.zeros((h, w, 3), np.uint8)
+    rgb[conflict == 1] = CONFLICT_TO_FG
+    rgb[conflict == 2] = CONFLICT_TO_BG
+    return _rgba(rgb, np.where(conflict > 0, 255, 0).astype(np.uint8))
+
+
+def unknown_band(trimap: np.ndarray) -> np.ndarray:
+    """The trimap's unknown band (128) in one colour, everything else transparent."""
+    h, w = trimap.shape
+    rgb = np.broadcast_to(np.array(UNKNOWN_BAND, np.uint8), (h, w, 3))
+    return _rgba(rgb, np.where(trimap == 128, 255, 0).astype(np.uint8))
+
+
+def to_qimage(rgba: np.ndarray) -> QImage:
+    """An H x W x 4 uint8 array as a QImage that owns its pixels."""
+    rgba = np.ascontiguousarray(rgba, np.uint8)
+    h, w = rgba.shape[:2]
+    return QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888).copy()
+
+
+def rgb_to_qimage(rgb: np.ndarray) -> QImage:
+    rgb = np.ascontiguousarray(rgb, np.uint8)
+    h, w = rgb.shape[:2]
+    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()

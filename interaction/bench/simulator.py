@@ -1,0 +1,174 @@
+"""The simulated user of the benchmark (deterministic for a seed), as the evaluation protocol defines it.
+
+Ground truth mask = alpha >= 0.5; the prediction is the round's coarse mask. Clicks follow the RITM rule; a round of
+k clicks places them one after another on the *same* prediction, each new click excluding the pixels already clicked
+(the k deepest separated error points; see docs/decisions/0101-simulated-user-clicks.md). Scribbles follow the
+skeleton of the largest error component.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from skimage.morphology import skeletonize
+
+from ..prompts import Box, Click, Scribble
+
+BOX_PAD = 0.05  # of the image's longer side
+SCRIBBLE_SHARE = 0.30  # of the skeleton's length
+SCRIBBLE_RADIUS = (3, 8)  # px, inclusive
+
+
+def gt_mask(alpha: np.ndarray) -> np.ndarray:
+    return alpha >= 0.5
+
+
+def simulated_box(gt: np.ndarray) -> Box:
+    """Tight box of ``gt``, padded by 5% of the longer side, clipped to the image (whole image when gt is empty)."""
+    h, w = gt.shape
+    ys, xs = np.nonzero(gt)
+    if len(xs) == 0:
+        return Box(0, 0, w - 1, h - 1)
+    pad = BOX_PAD * max(h, w)
+    return Box(max(0.0, xs.min() - pad), max(0.0, ys.min() - pad), min(w - 1.0, xs.max() + pad),
+               min(h - 1.0, ys.max() + pad))
+
+
+def _padded_dt(mask: np.ndarray) -> np.ndarray:
+    padded = np.pad(mask.astype(np.uint8), 1, mode="constant")
+    return cv2.distanceTransform(padded, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+
+
+@dataclass
+class ErrorState:
+    """False negatives / positives of a prediction, minus the pixels already clicked or scribbled this round."""
+
+    fn: np.ndarray
+    fp: np.ndarray
+
+    @classmethod
+    def of(cls, gt: np.ndarray, pred: np.ndarray | None) -> "ErrorState":
+        p = np.zeros(gt.shape, bool) if pred is None else pred.astype(bool)
+        return cls(gt & ~p, ~gt & p)
+
+    def exclude(self, pixels: np.ndarray) -> None:
+        self.fn &= ~pixels
+        self.fp &= ~pixels
+
+
+def next_click(errors: ErrorState, clicked: np.ndarray | None = None) -> Click | None:
+    """RITM rule: distance transforms of FN and FP (padded by 1 px, zero at clicked pixels); the click goes to the
+    argmax of the larger maximum, positive when it lies in FN. None when there is no error left."""
+    not_clicked = np.ones(errors.fn.shape, bool) if clicked is None else ~clicked
+    fn_dt = _padded_dt(errors.fn & not_clicked)
+    fp_dt = _padded_dt(errors.fp & not_clicked)
+    fn_max, fp_max = float(fn_dt.max()), float(fp_dt.max())
+    if max(fn_max, fp_max) <= 0:
+        return None
+    positive = fn_max > fp_max
+    dt, top = (fn_dt, fn_max) if positive else (fp_dt, fp_max)
+    ys, xs = np.nonzero(dt == top)
+    return Click(float(xs[0]), float(ys[0]), positive)
+
+
+def round_clicks(gt: np.ndarray, pred: np.ndarray | None, k: int, clicked: np.ndarray) -> list[Click]:
+    """``k`` clicks on one prediction; ``clicked`` (H x W bool, every click so far) is updated in place."""
+    errors = ErrorState.of(gt, pred)
+    out = []
+    for _ in range(k):
+        c = next_click(errors, clicked)
+        if c is None:
+            break
+        clicked[int(c.y), int(c.x)] = True
+        out.append(c)
+    return out
+
+
+def _largest_component(mask: np.ndarray) -> np.ndarray:
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros(mask.shape, bool)
+    return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+
+
+def _bfs_far(skel_pts: dict, start: tuple[int, int]) -> tuple[tuple[int, int], dict]:
+    parent = {start: None}
+    queue = deque([start])
+    last = start
+    while queue:
+        last = queue.popleft()
+        y, x = last
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                nb = (y + dy, x + dx)
+                if nb in skel_pts and nb not in parent:
+                    parent[nb] = last
+                    queue.append(nb)
+    return last, parent
+
+
+def skeleton_path(component: np.ndarray) -> np.ndarray:
+    """The longest path (as (N, 2) int y, x) through the skeleton of one component (two BFS passes)."""
+    skel = skeletonize(component)
+    ys, xs = np.nonzero(skel)
+    if len(ys) == 0:
+        ys, xs = np.nonzero(component)
+        if len(ys) == 0:
+            return np.zeros((0, 2), int)
+        return np.array([[ys[len(ys) // 2], xs[len(xs) // 2]]])
+    pts = {(int(y), int(x)): True for y, x in zip(ys, xs)}
+    a, _ = _bfs_far(pts, (int(ys[0]), int(xs[0])))
+    b, parent = _bfs_far(pts, a)
+    path = [b]
+    while parent[path[-1]] is not None:
+        path.append(parent[path[-1]])
+    return np.array(path)
+
+
+def next_scribble(errors: ErrorState, rng: np.random.Generator) -> Scribble | None:
+    """A scribble along the skeleton of the largest FN (positive) or FP (negative) component: a stretch of up to 30% of
+    the skeleton's length centred on its deepest point, radius 3-8 px (kept inside the component where it can)."""
+    fn_c, fp_c = _largest_component(errors.fn), _largest_component(errors.fp)
+    n_fn, n_fp = int(fn_c.sum()), int(fp_c.sum())
+    if max(n_fn, n_fp) == 0:
+        return None
+    positive = n_fn >= n_fp
+    comp = fn_c if positive else fp_c
+    path = skeleton_path(comp)
+    dt = _padded_dt(comp)
+    depth = dt[path[:, 0], path[:, 1]]
+    n = len(path)
+    keep = max(1, int(math.floor(SCRIBBLE_SHARE * n)))
+    centre = int(np.argmax(depth))
+    start = int(np.clip(centre - keep // 2, 0, n - keep))
+    seg = path[start:start + keep]
+    r = int(rng.integers(SCRIBBLE_RADIUS[0], SCRIBBLE_RADIUS[1] + 1))
+    inner = float(dt[seg[:, 0], seg[:, 1]].min())
+    r = int(max(SCRIBBLE_RADIUS[0], min(r, math.floor(inner))))
+    return Scribble(tuple((float(x), float(y)) for y, x in seg), float(r), positive)
+
+
+def scribble_pixels(s: Scribble, shape: tuple[int, int]) -> np.ndarray:
+    out = np.zeros(shape, np.uint8)
+    pts = np.round(np.array(s.points)).astype(np.int32).reshape(-1, 1, 2)
+    if len(pts) == 1:
+        cv2.circle(out, tuple(int(v) for v in pts[0, 0]), int(round(s.radius)), 1, -1)
+    else:
+        cv2.polylines(out, [pts], False, 1, thickness=max(1, int(round(2 * s.radius))))
+    return out.astype(bool)
+
+
+def round_scribbles(gt: np.ndarray, pred: np.ndarray | None, k: int, rng: np.random.Generator) -> list[Scribble]:
+    errors = ErrorState.of(gt, pred)
+    out = []
+    for _ in range(k):
+        s = next_scribble(errors, rng)
+        if s is None:
+            break
+        errors.exclude(scribble_pixels(s, gt.shape))
+        out.append(s)
+    return out

@@ -1,0 +1,1 @@
+"""Building blocks shared by the learned networks (attention, transformer blocks, positional encodings)."""

@@ -1,0 +1,147 @@
+import numpy as np
+import pytest
+
+from mattestudio.interaction import session as session_mod
+from mattestudio.interaction.prompts import Box, Click, PromptError, Scribble, Text
+from mattestudio.interaction.session import Session, SessionError
+
+
+def _iou(a, b):
+    return (a & b).sum() / max(1, (a | b).sum())
+
+
+def test_rounds_with_mixed_prompts_localise_the_disc(disc_image):
+    img, alpha = disc_image
+    s = Session(img)
+    s.add_instance("disc")
+    r1 = s.run_round("disc", [Box(30, 10, 130, 110)])
+    assert r1.prob.shape == alpha.shape and r1.prob.dtype == np.float32
+    assert r1.alpha.min() >= 0 and r1.alpha.max() <= 1
+    r2 = s.run_round("disc", [Click(80, 60, True), Scribble(((5, 5), (30, 5)), 2, False), Text("the red disc")])
+    assert any("text" in w for w in r2.warnings)  # the classic engine says it ignores text
+    assert _iou(r2.alpha >= 0.5, alpha >= 0.5) > 0.95
+    soft = (r2.alpha > 0.02) & (r2.alpha < 0.98)
+    assert soft.any()  # a soft edge, not a binary mask
+    assert len(s.instance("disc").rounds) == 2
+
+
+def test_conflict_map_is_computed_from_the_previous_round(disc_image):
+    img, _ = disc_image
+    s = Session(img)
+    s.add_instance("a")
+    s.run_round("a", [Box(30, 10, 130, 110)])
+    prev = s.instance("a").result.mask
+    inside = tuple(np.argwhere(prev)[0])
+    outside = (5, 5)
+    assert not prev[outside]
+    r = s.run_round("a", [Click(outside[1], outside[0], True), Click(inside[1], inside[0], False)])
+    assert r.conflict[outside] == 1 and r.conflict[inside] == 2
+
+
+def test_undo_redo_of_rounds_and_prompts(disc_image):
+    img, _ = disc_image
+    s = Session(img)
+    s.add_instance("a")
+    assert not s.can_undo("a")
+    s.run_round("a", [Box(30, 10, 130, 110)])
+    first = s.instance("a").result.alpha.copy()
+    s.run_round("a", [Click(5, 5, True)])
+    assert s.undo("a") and s.can_redo("a")
+    np.testing.assert_array_equal(s.instance("a").result.alpha, first)
+    assert s.redo("a") and len(s.instance("a").rounds) == 2
+    s.undo("a")
+    s.run_round("a", [Click(80, 60, True)])  # a new edit clears redo
+    assert not s.can_redo("a")
+    # prompts of the open round
+    s.add_prompt("a", Click(1, 1, False))
+    s.add_prompt("a", Click(2, 2, False))
+    assert s.undo_prompt("a") == Click(2, 2, False)
+    assert s.redo_prompt("a") == Click(2, 2, False)
+    s.undo_prompt("a")
+    s.run_round("a")  # runs the pending prompts
+    assert s.instance("a").rounds[-1].prompts == (Click(1, 1, False),)
+    assert s.instance("a").pending == []
+
+
+def test_stale_results_are_dropped(disc_image):
+    img, _ = disc_image
+    s = Session(img)
+    s.add_instance("a")
+    old = s.begin_round("a", [Box(30, 10, 130, 110)])
+    new = s.begin_round("a", [Box(20, 5, 140, 115)])  # supersedes the first
+    assert not s.commit(old, s.compute(old))
+    assert s.instance("a").rounds == []
+    assert s.commit(new, s.compute(new))
+    t = s.begin_round("a", [Click(80, 60, True)])
+    res = s.compute(t)
+    s.undo("a")  # the user undid while it ran
+    assert not s.commit(t, res)
+
+
+def test_history_is_bounded(disc_image, monkeypatch):
+    monkeypatch.setattr(session_mod, "HISTORY_LIMIT", 3)
+    img, _ = disc_image
+    s = Session(img)
+    s.add_instance("a")
+    s.run_round("a", [Box(30, 10, 130, 110)])
+    for k in range(5):
+        s.run_round("a", [Click(80 + k, 60, True)])
+    rounds = s.instance("a").rounds
+    assert sum(r.result is not None for r in rounds) == 3
+    assert s.undo("a") and s.undo("a")
+    assert not s.undo("a")  # the round before holds no result any more
+    assert len(s.instance("a").all_prompts()) == 4  # prompts of forgotten rounds still count
+
+
+def test_instances_and_errors(disc_image):
+    img, _ = disc_image
+    s = Session(img)
+    s.add_instance("a")
+    assert s.add_instance().name == "instance 2"
+    with pytest.raises(SessionError, match="exists"):
+        s.add_instance("a")
+    s.rename_instance("a", "b")
+    assert list(s.instances) == ["b", "instance 2"]
+    with pytest.raises(SessionError, match="at least one prompt"):
+        s.run_round("b", [])
+    with pytest.raises(PromptError, match="outside"):
+        s.run_round("b", [Click(500, 5)])
+    with pytest.raises(SessionError, match="no instance"):
+        s.undo("zzz")
+    s.remove_instance("b")
+    assert list(s.instances) == ["instance 2"]
+    assert s.instances["instance 2"].colour != (0, 0, 0)
+
+
+def test_instance_alphas_are_exclusive(disc_image):
+    img, _ = disc_image
+    s = Session(img)
+    s.add_instance("left")
+    s.add_instance("right")
+    s.run_round("left", [Box(10, 10, 110, 110)])
+    s.run_round("right", [Box(50, 10, 150, 110)])
+    raw = [s.instance(n).result.alpha for n in ("left", "right")]
+    assert (raw[0] + raw[1]).max() > 1.0  # both claim the disc
+    out = s.alphas()
+    total = out["left"] + out["right"]
+    assert total.max() <= 1.0 + 1e-6
+    s.run_round("right", [Click(80, 60, True)])  # the right instance's own click supports the centre
+    out = s.alphas()
+    assert out["right"][60, 80] > 0.9 and out["left"][60, 80] < 0.1
+
+
+def test_exclusivity_rule_on_hand_made_values():
+    from mattestudio.interaction.exclusive import exclusive_alphas
+
+    a = np.array([[0.8, 0.3, 1.0]], np.float32)
+    b = np.array([[0.6, 0.3, 1.0]], np.float32)
+    sa = np.array([[0.9, 0.0, 0.2]], np.float32)
+    sb = np.array([[0.1, 0.0, 0.8]], np.float32)
+    ea, eb = exclusive_alphas([a, b], [sa, sb])
+    np.testing.assert_allclose(ea, [[0.8, 0.3, 0.0]], atol=1e-6)
+    np.testing.assert_allclose(eb, [[0.2, 0.3, 1.0]], atol=1e-6)
+
+
+def test_session_rejects_non_rgb_images():
+    with pytest.raises(SessionError):
+        Session(np.zeros((10, 10), np.uint8))
