@@ -55,7 +55,9 @@ def _run_bench(args: argparse.Namespace) -> int:
 
             bar = tqdm(unit="image", desc=f"bench {args.protocol}", file=sys.stderr)
 
-        def on_image(done: int, total: int, name: str) -> None:
+        def on_image(done: int, total: int, name: str, partial) -> None:
+            if args.json and done < total:  # long runs keep a partial JSON up to date
+                report.write_json(partial, args.json)
             if bar is not None:
                 bar.total = total
                 bar.set_postfix_str(name)

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Callable
 
 import numpy as np
 
 from mattestudio.interaction.prompts import Box, Click
 from mattestudio.interaction.session import Session
-from mattestudio.models.protocol import CancelFn, ProgressFn, never_cancel, no_progress
 
 #: side of the synthetic warm-up image (small: the point is compiling, not computing)
 WARM_SIDE = 48
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
 WARM_MESSAGE = "preparing matting solver (first run may take a minute)..."
 
 
@@ -28,7 +30,7 @@ def warm_image(side: int = WARM_SIDE) -> np.ndarray:
 
 
 def warm_up(segmenter: str | object = "classic", refiner: str | object = "classic", device: str = "cpu",
-            progress: ProgressFn = no_progress, cancel: CancelFn = never_cancel) -> float:
+            progress: ProgressFn = lambda f, m="": None, cancel: CancelFn = lambda: False) -> float:
     """Run one tiny round through the chosen back-ends; returns the seconds it took."""
     t0 = time.perf_counter()
     progress(0.0, WARM_MESSAGE)

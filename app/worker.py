@@ -17,8 +17,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from mattestudio.interaction.errors import USER_ERRORS
-from mattestudio.models.protocol import Cancelled
+from mattestudio.interaction.errors import USER_ERRORS, Cancelled
 
 log = logging.getLogger(__name__)
 

@@ -51,14 +51,19 @@ class RoundResult:
     segment_seconds: float = 0.0
     refine_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    _packed: "PackedResult | None" = field(default=None, repr=False, compare=False)
 
     @property
     def mask(self) -> np.ndarray:
         return self.prob >= 0.5
 
     def pack(self) -> "PackedResult":
-        return PackedResult(pack_unit(self.prob), pack_unit(self.alpha), pack_u8(self.conflict), pack_u8(self.trimap),
-                            self.segment_seconds, self.refine_seconds, list(self.warnings))
+        """The PNG form (computed once; the session does it on the thread that computed the round)."""
+        if self._packed is None:
+            self._packed = PackedResult(pack_unit(self.prob), pack_unit(self.alpha), pack_u8(self.conflict),
+                                        pack_u8(self.trimap), self.segment_seconds, self.refine_seconds,
+                                        list(self.warnings))
+        return self._packed
 
 
 @dataclass

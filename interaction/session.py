@@ -215,9 +215,12 @@ class Session:
         t2 = time.perf_counter()
         progress(1.0, "done")
         warnings = list(seg.info.get("warnings", [])) + list(ref.info.get("warnings", []))
-        # results live on the 16-bit grid of their packed form, so undo/redo and project files restore them exactly
-        return RoundResult(quantise16(seg.prob), quantise16(ref.alpha), req.conflict, trimap,
-                           seg.logits, t1 - t0, t2 - t1, warnings)
+        # results live on the 16-bit grid of their packed form, so undo/redo and project files restore them exactly;
+        # the packed form is made here, off the thread that commits
+        result = RoundResult(quantise16(seg.prob), quantise16(ref.alpha), req.conflict, trimap,
+                             seg.logits, t1 - t0, t2 - t1, warnings)
+        result.pack()
+        return result
 
     def is_current(self, ticket: RoundTicket) -> bool:
         inst = self.instances.get(ticket.instance)

@@ -17,6 +17,10 @@ Role = Literal["segmenter", "refiner"]
 #: back-end name -> module that registers it (imported lazily)
 CATALOG: dict[str, str] = {
     "classic": "mattestudio.models.classic.backend",
+    "iscn": "mattestudio.models.iscn.backend",
+    "mrn": "mattestudio.models.mrn.backend",
+    "gfm": "mattestudio.models.gfm.backend",
+    "mask2alpha": "mattestudio.models.mask2alpha.backend",
 }
 
 

@@ -15,6 +15,7 @@ from .methods import MethodRound
 GRABCUT_ITERATIONS = 5
 CLICK_DISK_RADIUS = 5  # px, hard label disk of a click
 TRIMAP_RADIUS = 0.01  # of the image diagonal
+GRABCUT_RNG_SEED = 0  # GrabCut's k-means draws from OpenCV's global RNG: reset it so every call is reproducible
 
 
 def closed_form(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
@@ -59,6 +60,7 @@ class GrabCutCF:
         has_bg = np.isin(gc, (cv2.GC_BGD, cv2.GC_PR_BGD)).any()
         if rect is None and not (has_fg and has_bg):
             return gc
+        cv2.setRNGSeed(GRABCUT_RNG_SEED)
         cv2.grabCut(self.bgr, gc, rect, bgd, fgd, GRABCUT_ITERATIONS, mode)
         return gc
 

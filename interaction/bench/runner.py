@@ -130,7 +130,8 @@ def run_trimap_cf(item: LoadedItem) -> list[dict]:
 
 def run_bench(config: BenchConfig, progress: ProgressFn = no_progress, cancel: CancelFn = never_cancel,
               on_image=None) -> BenchResult:
-    """Run the benchmark; ``on_image(done, total, name)`` is called after every image (for a progress bar)."""
+    """Run the benchmark; ``on_image(done, total, name, partial_result)`` is called after every image (progress bars,
+    partial JSON of long runs)."""
     items = discover(config.data)
     if config.limit is not None:
         items = items[:max(0, config.limit)]
@@ -165,6 +166,7 @@ def run_bench(config: BenchConfig, progress: ProgressFn = no_progress, cancel: C
             result.records.extend(run_trimap_cf(item))
         progress((i + 1) / len(items), it.name)
         if on_image is not None:
-            on_image(i + 1, len(items), it.name)
+            result.peak_rss_mb = peak_rss_mb()
+            on_image(i + 1, len(items), it.name, result)
     result.peak_rss_mb = peak_rss_mb()
     return result

@@ -60,9 +60,10 @@ class ErrorState:
         self.fp &= ~pixels
 
 
-def next_click(errors: ErrorState, clicked: np.ndarray | None = None) -> Click | None:
+def deepest_error(errors: ErrorState, clicked: np.ndarray | None = None) -> tuple[Click, float] | None:
     """RITM rule: distance transforms of FN and FP (padded by 1 px, zero at clicked pixels); the click goes to the
-    argmax of the larger maximum, positive when it lies in FN. None when there is no error left."""
+    argmax of the larger maximum, positive when it lies in FN. Returns the click and its depth (the distance to the
+    nearest correct pixel), or None when there is no error left."""
     not_clicked = np.ones(errors.fn.shape, bool) if clicked is None else ~clicked
     fn_dt = _padded_dt(errors.fn & not_clicked)
     fp_dt = _padded_dt(errors.fp & not_clicked)
@@ -72,18 +73,29 @@ def next_click(errors: ErrorState, clicked: np.ndarray | None = None) -> Click |
     positive = fn_max > fp_max
     dt, top = (fn_dt, fn_max) if positive else (fp_dt, fp_max)
     ys, xs = np.nonzero(dt == top)
-    return Click(float(xs[0]), float(ys[0]), positive)
+    return Click(float(xs[0]), float(ys[0]), positive), top
+
+
+def next_click(errors: ErrorState, clicked: np.ndarray | None = None) -> Click | None:
+    found = deepest_error(errors, clicked)
+    return None if found is None else found[0]
 
 
 def round_clicks(gt: np.ndarray, pred: np.ndarray | None, k: int, clicked: np.ndarray) -> list[Click]:
-    """``k`` clicks on one prediction; ``clicked`` (H x W bool, every click so far) is updated in place."""
+    """``k`` clicks on one prediction: the k deepest *separated* error points. After each click the error pixels
+    inside its inscribed disk (radius = its depth) count as handled, so the next click goes to the deepest error
+    elsewhere. ``clicked`` (H x W bool, every click so far) is updated in place."""
     errors = ErrorState.of(gt, pred)
     out = []
     for _ in range(k):
-        c = next_click(errors, clicked)
-        if c is None:
+        found = deepest_error(errors, clicked)
+        if found is None:
             break
+        c, depth = found
         clicked[int(c.y), int(c.x)] = True
+        disk = np.zeros(gt.shape, np.uint8)
+        cv2.circle(disk, (int(c.x), int(c.y)), max(1, int(math.ceil(depth))), 1, -1)
+        errors.exclude(disk.astype(bool))
         out.append(c)
     return out
 

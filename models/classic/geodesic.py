@@ -13,7 +13,7 @@ INF = np.float32(1e10)
 
 
 @njit(cache=True, nogil=True)
-def _raster_scan(feat, dist, gamma, passes):  # pragma: no cover - compiled
+def _raster_scan(feat, dist, gamma, tau, passes):  # pragma: no cover - compiled
     h, w, c = feat.shape
     dys = (-1, -1, -1, 0)
     dxs = (-1, 0, 1, -1)
@@ -31,7 +31,8 @@ def _raster_scan(feat, dist, gamma, passes):  # pragma: no cover - compiled
                         diff = feat[y, x, ch] - feat[yy, xx, ch]
                         d2 += diff * diff
                     step = 1.4142135 if (dys[k] != 0 and dxs[k] != 0) else 1.0
-                    cand = dist[yy, xx] + np.sqrt(step * step + gamma * gamma * d2)
+                    cost = max(0.0, np.sqrt(d2) - tau) * gamma
+                    cand = dist[yy, xx] + np.sqrt(step * step + cost * cost)
                     if cand < best:
                         best = cand
                 dist[y, x] = best
@@ -48,20 +49,24 @@ def _raster_scan(feat, dist, gamma, passes):  # pragma: no cover - compiled
                         diff = feat[y, x, ch] - feat[yy, xx, ch]
                         d2 += diff * diff
                     step = 1.4142135 if (dys[k] != 0 and dxs[k] != 0) else 1.0
-                    cand = dist[yy, xx] + np.sqrt(step * step + gamma * gamma * d2)
+                    cost = max(0.0, np.sqrt(d2) - tau) * gamma
+                    cand = dist[yy, xx] + np.sqrt(step * step + cost * cost)
                     if cand < best:
                         best = cand
                 dist[y, x] = best
     return dist
 
 
-def geodesic_distance(features: np.ndarray, seeds: np.ndarray, gamma: float = 1.0, passes: int = 2) -> np.ndarray:
+def geodesic_distance(features: np.ndarray, seeds: np.ndarray, gamma: float = 1.0, tau: float = 0.0,
+                      passes: int = 2) -> np.ndarray:
     """Distance (float32, pixels) from the nearest ``seeds`` pixel, where stepping between neighbours costs
-    ``sqrt(spatial^2 + gamma^2 * |feature difference|^2)``. Pixels unreachable (no seeds) get a huge value."""
+    ``sqrt(spatial^2 + (gamma * max(0, |feature difference| - tau))^2)``: differences below ``tau`` (the image's
+    noise and fine texture) cost nothing, so they do not add up along long paths. Unreachable pixels (no seeds) get a
+    huge value."""
     feat = np.ascontiguousarray(features, np.float32)
     if feat.ndim == 2:
         feat = feat[:, :, None]
     dist = np.where(seeds, np.float32(0), INF).astype(np.float32)
     if not seeds.any():
         return dist
-    return _raster_scan(feat, dist, np.float32(gamma), passes)
+    return _raster_scan(feat, dist, np.float32(gamma), np.float32(tau), passes)

@@ -1,30 +1,58 @@
-"""Classic refiner: closed-form matting (pymatting) solved only inside the trimap's unknown band."""
+"""Classic refiner: closed-form matting (Levin et al., via pymatting) solved only around the trimap's unknown band,
+at a working resolution, then carried to full resolution through the guided filter's local linear model (the same
+model closed-form matting assumes), so fine structure comes back from the full-resolution image."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from ..protocol import CancelFn, ProgressFn, RefineRequest, RefineResult, check_cancel
-from .guided import guided_filter
+from .guided import guided_upsample
 
 
 @dataclass
 class RefinerConfig:
-    max_pixels: int = 2_000_000  # solve at most this many pixels; larger images are solved downscaled
-    margin: int = 8  # known pixels kept around the unknown band's bounding box
+    solve_side: int = 420  # long side of the image at which the closed-form system is solved
+    epsilon: float = 1e-6  # closed-form Laplacian regulariser
+    up_radius: int = 1  # guided upsampling window radius (solve pixels)
+    up_eps: float = 1e-5  # guided upsampling regulariser
+    margin: float = 0.02  # known context around the band, as a share of the image diagonal
 
 
-def _solve_cf(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
-    from pymatting import estimate_alpha_cf
+def solve_closed_form(image: np.ndarray, trimap: np.ndarray, epsilon: float) -> np.ndarray:
+    """Alpha (float32) for ``image`` (uint8 RGB) and ``trimap`` (0/128/255) by closed-form matting."""
+    from pymatting import cf_laplacian, cg, ichol
 
-    img = image.astype(np.float64) / 255.0
-    tri = trimap.astype(np.float64) / 255.0
-    alpha = estimate_alpha_cf(img, tri, laplacian_kwargs={"epsilon": 1e-6},
-                              cg_kwargs={"maxiter": 2000, "atol": 1e-7})
-    return np.clip(alpha, 0.0, 1.0).astype(np.float32)
+    known = trimap != 128
+    unknown = ~known.ravel()
+    alpha = (trimap == 255).astype(np.float64)
+    if not unknown.any():
+        return alpha.astype(np.float32)
+    L = cf_laplacian(image.astype(np.float64) / 255.0, epsilon=epsilon, radius=1, is_known=known).tocsr()
+    rows = L[unknown]
+    L_U = rows[:, unknown]
+    b = -rows[:, known.ravel()].dot(alpha.ravel()[known.ravel()])
+    with contextlib.redirect_stdout(io.StringIO()):  # ichol prints a note each time it needs a diagonal shift
+        M = ichol(L_U, shifts=[0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0])
+    x = cg(L_U, b, M=M, atol=1e-7, rtol=1e-7, maxiter=2000)
+    flat = alpha.ravel()
+    flat[unknown] = x
+    return np.clip(flat.reshape(trimap.shape), 0.0, 1.0).astype(np.float32)
+
+
+def _downscale_trimap(trimap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-downscaled trimap: a pixel stays known only if everything it covers was known the same way."""
+    fg = cv2.resize((trimap == 255).astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    bg = cv2.resize((trimap == 0).astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    out = np.full(fg.shape, 128, np.uint8)
+    out[fg >= 0.999] = 255
+    out[bg >= 0.999] = 0
+    return out
 
 
 class ClassicRefiner:
@@ -34,6 +62,7 @@ class ClassicRefiner:
         self.config = config or RefinerConfig()
 
     def refine(self, request: RefineRequest, progress: ProgressFn, cancel: CancelFn) -> RefineResult:
+        cfg = self.config
         image, trimap = request.image, request.trimap
         H, W = trimap.shape
         alpha = (trimap == 255).astype(np.float32)
@@ -42,36 +71,27 @@ class ClassicRefiner:
             return RefineResult(alpha)
         check_cancel(cancel)
         progress(0.0, "matting")
-        s = min(1.0, float(np.sqrt(self.config.max_pixels / (H * W))))
-        if s < 1.0:
-            size = (max(1, int(W * s)), max(1, int(H * s)))
-            img_s = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-            tri_s = cv2.resize(trimap, size, interpolation=cv2.INTER_NEAREST)
-            a_s = self._solve_cropped(img_s, tri_s)
-            up = cv2.resize(a_s, (W, H), interpolation=cv2.INTER_LINEAR)
-            r = max(2, int(round(2 / s)))
-            up = np.clip(guided_filter(image.astype(np.float32) / 255.0, up, r, 1e-4), 0, 1) if H * W <= 4e6 else up
-            alpha[unknown] = up[unknown]
-        else:
-            alpha = self._solve_cropped(image, trimap)
-        progress(1.0, "matted")
-        return RefineResult(alpha)
-
-    def _solve_cropped(self, image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
-        alpha = (trimap == 255).astype(np.float32)
-        ys, xs = np.nonzero(trimap == 128)
-        if len(ys) == 0:
-            return alpha
-        m = self.config.margin
-        H, W = trimap.shape
+        ys, xs = np.nonzero(unknown)
+        m = int(round(cfg.margin * np.hypot(H, W))) + 2
         y0, y1 = max(0, ys.min() - m), min(H, ys.max() + m + 1)
         x0, x1 = max(0, xs.min() - m), min(W, xs.max() + m + 1)
-        tri = trimap[y0:y1, x0:x1]
-        if not ((tri == 0).any() and (tri == 255).any()):
-            # nothing known on one side: keep the coarse decision inside the band
-            sub = alpha[y0:y1, x0:x1]
-            sub[tri == 128] = 0.5 if not (tri == 255).any() and not (tri == 0).any() else float((tri == 255).any())
-            return alpha
-        a = _solve_cf(image[y0:y1, x0:x1], tri)
-        alpha[y0:y1, x0:x1] = np.where(tri == 128, a, alpha[y0:y1, x0:x1])
-        return alpha
+        img_c, tri_c = image[y0:y1, x0:x1], trimap[y0:y1, x0:x1]
+        if not ((tri_c == 0).any() and (tri_c == 255).any()):
+            # one side is not known anywhere near: closed-form has nothing to interpolate between
+            alpha[unknown] = np.clip(request.prob[unknown], 0.0, 1.0)
+            return RefineResult(alpha, {"warnings": []})
+        s = min(1.0, cfg.solve_side / max(H, W))
+        if s >= 0.999:
+            a_c = solve_closed_form(img_c, tri_c, cfg.epsilon)
+        else:
+            size = (max(4, int(round((x1 - x0) * s))), max(4, int(round((y1 - y0) * s))))
+            img_s = cv2.resize(img_c, size, interpolation=cv2.INTER_AREA)
+            tri_s = _downscale_trimap(tri_c, size)
+            a_s = solve_closed_form(img_s, tri_s, cfg.epsilon)
+            check_cancel(cancel)
+            progress(0.7, "upsampling matte")
+            a_c = guided_upsample(img_s.astype(np.float32) / 255.0, a_s, img_c, cfg.up_radius, cfg.up_eps)
+        band = tri_c == 128
+        alpha[y0:y1, x0:x1][band] = np.clip(a_c[band], 0.0, 1.0)
+        progress(1.0, "matted")
+        return RefineResult(alpha, {"solve_scale": s})

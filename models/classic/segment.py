@@ -1,9 +1,12 @@
-"""Classic segmenter: iterated graph cut with colour models, geodesic seed terms and the previous round as a prior.
+"""Classic segmenter: a coarse-to-fine graph cut with colour models, geodesic seed terms and the previous round as a
+prior.
 
-Every prompt type is used at once: the outside of the newest box is hard background, clicks and scribbles are hard
-seeds that also pull their geodesic neighbourhood (a click inside a wrongly labelled region flips the region of similar
-colour around it), the CRM conflict pixels of the new round get the strongest such pull, and the previous probability
-is a weak prior. It runs at a working resolution and is upsampled along image edges with a guided filter.
+Every prompt type is used at once: the outside of the newest box is hard background (and a ring just inside it seeds
+the first background colour model), clicks and scribbles are hard seeds that also pull their geodesic neighbourhood
+(a click inside a wrongly labelled region flips the region of similar colour around it), the CRM conflict pixels of
+the new round get the strongest such pull, and the previous probability is a weak prior. The colour models and the
+cut are iterated at a coarse scale; the cut is then re-solved in a narrow band around the boundary at the working
+scale, and the result is carried to full resolution along image edges with a guided filter.
 """
 
 from __future__ import annotations
@@ -11,67 +14,79 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import cv2
-import maxflow
 import numpy as np
 
 from ..protocol import CancelFn, ProgressFn, SegmentRequest, SegmentResult, check_cancel
 from .colour import ColourModel
 from .geodesic import geodesic_distance
+from .graph import Pairwise, band_cut, grid_cut, pairwise_weights
 from .guided import guided_filter
-
-HARD = 1e9
 
 
 @dataclass
 class SegmenterConfig:
-    work_side: int = 512  # long side of the working resolution
-    iterations: int = 4  # colour model <-> graph cut alternations
+    work_side: int = 512  # long side of the working (fine) scale
+    coarse_side: int = 256  # long side of the coarse scale where colour models and the cut are iterated
+    iterations: int = 4  # colour model <-> graph cut alternations at the coarse scale
+    band: int = 3  # half-width (fine pixels) of the band re-solved at the fine scale
     bins: int = 16
     smoothness: float = 25.0  # weight of the contrast-sensitive pairwise term
-    geo_gamma: float = 0.08  # colour weight of the geodesic step cost (Lab units)
+    geo_gamma: float = 0.05  # cost of one Lab unit above the noise floor, as a share of the diagonal
+    geo_tau: float = 1.0  # noise floor: this many times the median neighbour colour difference costs nothing
     geo_weight: float = 3.0  # weight of the geodesic fg/bg term, all seeds
     geo_new_weight: float = 8.0  # extra weight for the seeds of the new round (the CRM neighbourhood)
-    geo_scale: float = 0.08  # geodesic distance scale, relative to the working diagonal
+    geo_scale: float = 0.12  # geodesic distance scale of all seeds, as a share of the diagonal
+    geo_new_scale: float = 0.3  # geodesic distance scale of the new round's seeds
     prior_weight: float = 1.0  # weight of the previous round's probability (clipped to 0.1..0.9)
-    box_margin_prior: float = 0.5  # weak bg preference for the band just inside the box
+    ring: float = 0.05  # width of the box's inner ring that seeds the first background model (share of box side)
+
+
+@dataclass
+class _Level:
+    rgb: np.ndarray
+    lab: np.ndarray
+    idx: np.ndarray
+    pairwise: Pairwise
+    scale: float
+    noise: float  # median colour difference between neighbours (Lab units)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.rgb.shape[1], self.rgb.shape[0]
 
 
 def _resize(a: np.ndarray, size: tuple[int, int], interp=cv2.INTER_AREA) -> np.ndarray:
     return cv2.resize(a, size, interpolation=interp)
 
 
-def _seed_down(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def _down(mask: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Any-pixel downscale of a mask (a seed never vanishes)."""
+    if mask.shape[::-1] == size:
+        return mask.astype(bool)
     return _resize(mask.astype(np.uint8) * 255, size, cv2.INTER_AREA) > 0
 
 
-def _pairwise(g, nodes, lab: np.ndarray, weight: float) -> None:
-    """Contrast-sensitive Potts edges to the right, down and both diagonals."""
-    h, w = lab.shape[:2]
-    diffs = []
-    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        xa0, xa1 = max(0, -dx), w - max(0, dx)
-        a = lab[0:h - dy, xa0:xa1]
-        b = lab[dy:h, xa0 + dx:xa1 + dx]
-        diffs.append(((dy, dx, xa0, xa1), ((a - b) ** 2).sum(-1)))
-    beta = 1.0 / (2.0 * max(1e-6, float(np.mean(np.concatenate([d.ravel() for _, d in diffs])))))
-    for (dy, dx, xa0, xa1), d2 in diffs:
-        wts = np.zeros((h, w), np.float32)
-        wts[0:h - dy, xa0:xa1] = weight * np.exp(-beta * d2) / np.hypot(dy, dx)
-        structure = np.zeros((3, 3))
-        structure[1 + dy, 1 + dx] = 1
-        g.add_grid_edges(nodes, weights=wts, structure=structure, symmetric=True)
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab[..., 0] *= 100.0 / 255.0
+    lab[..., 1:] -= 128.0
+    return lab
 
 
-def _geo_term(lab, fg_seeds, bg_seeds, gamma, scale) -> tuple[np.ndarray, np.ndarray] | None:
-    """Costs (for labelling fg, for labelling bg) from geodesic distances to fg and bg seeds."""
-    if not fg_seeds.any() and not bg_seeds.any():
-        return None
-    df = geodesic_distance(lab, fg_seeds, gamma)
-    db = geodesic_distance(lab, bg_seeds, gamma)
-    # closeness to each seed set: 1 on a seed, decaying with geodesic distance
-    cf = np.exp(-np.minimum(df, 1e6) / scale)
-    cb = np.exp(-np.minimum(db, 1e6) / scale)
-    return cb, cf  # near bg seeds -> labelling fg costs; near fg seeds -> labelling bg costs
+def _box_masks(boxes, s: float, size: tuple[int, int], ring: float) -> tuple[np.ndarray, np.ndarray]:
+    """(outside of the newest box, its inner ring) at scale ``s``; all False without a box."""
+    w, h = size
+    outside = np.zeros((h, w), bool)
+    inner_ring = np.zeros((h, w), bool)
+    if boxes:
+        x0, y0, x1, y1 = (v * s for v in boxes[-1])
+        outside[:] = True
+        xa, ya, xb, yb = int(x0), int(y0), int(np.ceil(x1)) + 1, int(np.ceil(y1)) + 1
+        outside[ya:yb, xa:xb] = False
+        r = max(1, int(round(ring * max(x1 - x0, y1 - y0))))
+        inner_ring[ya:yb, xa:xb] = True
+        inner_ring[ya + r:yb - r, xa + r:xb - r] = False
+    return outside, inner_ring
 
 
 class ClassicSegmenter:
@@ -81,113 +96,137 @@ class ClassicSegmenter:
     def __init__(self, config: SegmenterConfig | None = None):
         self.config = config or SegmenterConfig()
         self.colour = ColourModel(self.config.bins)
+        self._cache: tuple[str, tuple, _Level, _Level] | None = None
+
+    def _levels(self, image: np.ndarray, key: str) -> tuple[_Level, _Level]:
+        """Coarse and fine levels of ``image`` (cached across rounds of the same image)."""
+        if self._cache is not None and self._cache[0] == key and self._cache[1] == image.shape:
+            return self._cache[2], self._cache[3]
+        cfg = self.config
+        H, W = image.shape[:2]
+        levels = []
+        for side in (cfg.coarse_side, cfg.work_side):
+            s = min(1.0, side / max(H, W))
+            rgb = _resize(image, (max(1, round(W * s)), max(1, round(H * s)))) if s < 1.0 else image
+            lab = _lab(rgb)
+            noise = float(np.median(np.sqrt(((lab[:, 1:] - lab[:, :-1]) ** 2).sum(-1)))) if lab.shape[1] > 1 else 0.0
+            levels.append(_Level(rgb, lab, self.colour.index(rgb), pairwise_weights(lab, cfg.smoothness), s, noise))
+        self._cache = (key, image.shape, levels[0], levels[1])
+        return levels[0], levels[1]
 
     def segment(self, request: SegmentRequest, progress: ProgressFn, cancel: CancelFn) -> SegmentResult:
         cfg = self.config
         image = request.image
         H, W = image.shape[:2]
-        s = min(1.0, cfg.work_side / max(H, W))
-        w, h = max(1, int(round(W * s))), max(1, int(round(H * s)))
-        small = _resize(image, (w, h)) if s < 1.0 else image
-        lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
-        lab[..., 0] *= 100.0 / 255.0
-        lab[..., 1:] -= 128.0
-        idx = self.colour.index(small)
+        coarse, fine = self._levels(image, request.image_key or str(id(image)))
         warnings = []
         if request.new_prompts.texts:
             warnings.append("the classic engine ignores text prompts; use clicks, scribbles or a box "
                             "(or a text-capable segmenter such as iscn)")
+        check_cancel(cancel)
+        cons = [self._constraints(request, lv) for lv in (coarse, fine)]
 
-        # hard constraints
-        fg_hard = _seed_down(request.pos_seeds, (w, h))
-        bg_hard = _seed_down(request.neg_seeds, (w, h))
-        new_fg = _seed_down(request.conflict == 1, (w, h))
-        new_bg = _seed_down(request.conflict == 2, (w, h)) & ~_seed_down(_box_outside_full(request, H, W), (w, h))
-        fg_hard |= new_fg
-        bg_hard = (bg_hard & ~new_fg) | new_bg
-        fg_hard &= ~new_bg
-        outside = np.zeros((h, w), bool)
-        if request.prompts.boxes:
-            x0, y0, x1, y1 = request.prompts.boxes[-1]
-            outside[:] = True
-            outside[int(y0 * s):int(np.ceil(y1 * s)) + 1, int(x0 * s):int(np.ceil(x1 * s)) + 1] = False
-            bg_hard |= outside & ~fg_hard
-        prev = None if request.prev_prob is None else _resize(request.prev_prob.astype(np.float32), (w, h))
-
-        # initial labelling
+        # ---- coarse: iterate colour models and the cut
+        fg_hard, bg_hard, outside, ring, new_fg, new_bg, prev = cons[0]
+        base_fg, base_bg, pull = self._seed_terms(coarse, fg_hard, bg_hard, outside, new_fg, new_bg, prev)
         if prev is not None:
             fg = prev >= 0.5
         elif request.prompts.boxes:
-            fg = ~outside
+            fg = ~outside & ~ring
         else:
-            fg = _resize(request.pos_seeds.astype(np.uint8), (w, h), cv2.INTER_NEAREST) > 0
-            fg = cv2.dilate(fg.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
+            fg = cv2.dilate(fg_hard.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+        if pull is not None:
+            # the region the new seeds pull is relabelled before the colour models are fitted, so that a click inside
+            # a wrongly labelled region re-fits the models on its colours instead of fighting them
+            fg = (fg | (pull[1] > 0.5)) & ~(pull[0] > 0.5)
         fg = (fg | fg_hard) & ~bg_hard
-        check_cancel(cancel)
+        for it in range(cfg.iterations):
+            check_cancel(cancel)
+            progress(0.8 * it / cfg.iterations, "segmenting")
+            if not fg.any() or fg.all():
+                break
+            cost_fg = self.colour.neg_log_likelihood(coarse.idx, fg) + base_fg
+            cost_bg = self.colour.neg_log_likelihood(coarse.idx, ~fg) + base_bg
+            new = grid_cut(cost_fg, cost_bg, coarse.pairwise, fg_hard, bg_hard)
+            changed = np.count_nonzero(new != fg)
+            fg = new
+            if it > 0 and changed < 0.0005 * fg.size:
+                break
 
+        # ---- fine: re-solve a band around the coarse boundary
+        check_cancel(cancel)
+        fg_hard_f, bg_hard_f = cons[1][0], cons[1][1]
+        labels = _resize(fg.astype(np.uint8), fine.size, cv2.INTER_NEAREST) > 0
+        if fg.any() and not fg.all():
+            k = np.ones((2 * cfg.band + 1, 2 * cfg.band + 1), np.uint8)
+            band = (cv2.dilate(labels.astype(np.uint8), k) != cv2.erode(labels.astype(np.uint8), k))
+            cost_fg = self.colour.neg_log_likelihood(fine.idx, labels) + _resize(base_fg, fine.size, cv2.INTER_LINEAR)
+            cost_bg = self.colour.neg_log_likelihood(fine.idx, ~labels) + _resize(base_bg, fine.size, cv2.INTER_LINEAR)
+            labels = band_cut(labels | fg_hard_f & ~bg_hard_f, band, cost_fg, cost_bg, fine.pairwise, fg_hard_f,
+                              bg_hard_f)
+            margin = cost_bg - cost_fg
+        else:
+            margin = np.zeros(labels.shape, np.float32)
+        labels = (labels | fg_hard_f) & ~bg_hard_f
+        prob_small = _soft(labels, margin)
+        prob = _upsample(prob_small, image, fine.scale) if fine.scale < 1.0 else prob_small
+        progress(1.0, "segmented")
+        return SegmentResult(prob.astype(np.float32), None, {"warnings": warnings, "work_scale": fine.scale})
+
+    def _constraints(self, request: SegmentRequest, lv: _Level):
+        size = lv.size
+        fg_hard = _down(request.pos_seeds, size)
+        bg_hard = _down(request.neg_seeds, size)
+        new_fg = _down(request.conflict == 1, size)
+        new_bg = _down(request.conflict == 2, size)
+        outside, ring = _box_masks(request.prompts.boxes, lv.scale, size, self.config.ring)
+        new_bg &= ~outside  # the outside of a new box is handled as hard background, not as a pull
+        fg_hard |= new_fg
+        bg_hard = (bg_hard & ~new_fg) | new_bg
+        fg_hard &= ~new_bg
+        bg_hard |= outside & ~fg_hard
+        prev = None if request.prev_prob is None else _resize(request.prev_prob.astype(np.float32), size)
+        return fg_hard, bg_hard, outside, ring, new_fg, new_bg, prev
+
+    def _seed_terms(self, lv: _Level, fg_hard, bg_hard, outside, new_fg, new_bg, prev):
+        """Unary costs (labelling fg, labelling bg) from geodesic seed pulls and the prior; and the new seeds' pull."""
+        cfg = self.config
+        h, w = fg_hard.shape
         diag = float(np.hypot(h, w))
-        geo = _geo_term(lab, fg_hard, bg_hard & ~(outside & ~_near(outside, 3)), cfg.geo_gamma, cfg.geo_scale * diag)
-        geo_new = _geo_term(lab, new_fg, new_bg, cfg.geo_gamma, 0.5 * cfg.geo_scale * diag) \
+        base_fg = np.zeros((h, w), np.float32)
+        base_bg = np.zeros((h, w), np.float32)
+        # background seeds deep outside the box add nothing but cost: keep the ring next to it
+        bg_seeds = bg_hard & ~(outside & ~_near(outside, 3))
+        gamma, tau = cfg.geo_gamma * diag, cfg.geo_tau * lv.noise
+        pull_all = _pull(lv.lab, fg_hard, bg_seeds, gamma, tau, cfg.geo_scale * diag)
+        pull_new = _pull(lv.lab, new_fg, new_bg, gamma, tau, cfg.geo_new_scale * diag) \
             if (new_fg.any() or new_bg.any()) else None
-        base_fg = np.zeros((h, w), np.float32)  # cost of labelling fg
-        base_bg = np.zeros((h, w), np.float32)  # cost of labelling bg
-        if geo is not None:
-            base_fg += cfg.geo_weight * geo[0]
-            base_bg += cfg.geo_weight * geo[1]
-        if geo_new is not None:
-            base_fg += cfg.geo_new_weight * geo_new[0]
-            base_bg += cfg.geo_new_weight * geo_new[1]
+        for pull, weight in ((pull_all, cfg.geo_weight), (pull_new, cfg.geo_new_weight)):
+            if pull is not None:
+                base_fg += weight * pull[0]
+                base_bg += weight * pull[1]
         if prev is not None:
             p = np.clip(prev, 0.1, 0.9)
             base_fg += cfg.prior_weight * -np.log(p)
             base_bg += cfg.prior_weight * -np.log(1 - p)
+        return base_fg, base_bg, pull_new
 
-        if geo_new is not None:
-            # the region the new seeds pull is relabelled before the colour models are fitted, so that a click inside
-            # a wrongly labelled region re-fits the models on its colours instead of fighting them
-            fg = (fg | (geo_new[1] > 0.5)) & ~(geo_new[0] > 0.5)
-            fg = (fg | fg_hard) & ~bg_hard
-        margin = np.zeros((h, w), np.float32)
-        for it in range(cfg.iterations):
-            check_cancel(cancel)
-            progress(it / cfg.iterations, "segmenting")
-            if not fg.any() or fg.all():
-                break
-            nll_fg = self.colour.neg_log_likelihood(idx, fg)
-            nll_bg = self.colour.neg_log_likelihood(idx, ~fg)
-            cost_fg = nll_fg + base_fg
-            cost_bg = nll_bg + base_bg
-            margin = cost_bg - cost_fg
-            g = maxflow.Graph[float]()
-            nodes = g.add_grid_nodes((h, w))
-            _pairwise(g, nodes, lab, cfg.smoothness)
-            src = np.where(fg_hard, HARD, cost_bg)  # capacity to source = cost of cutting to bg
-            snk = np.where(bg_hard, HARD, cost_fg)
-            g.add_grid_tedges(nodes, src, snk)
-            g.maxflow()
-            new = ~g.get_grid_segments(nodes)
-            if it > 0 and np.count_nonzero(new != fg) < 0.0005 * fg.size:
-                fg = new
-                break
-            fg = new
-        prob_small = _soft(fg, margin)
-        prob = _upsample(prob_small, image, s) if s < 1.0 else prob_small
-        progress(1.0, "segmented")
-        return SegmentResult(prob.astype(np.float32), None, {"warnings": warnings, "work_scale": s})
+
+def _pull(lab, fg_seeds, bg_seeds, gamma, tau, scale) -> tuple[np.ndarray, np.ndarray] | None:
+    """(closeness to bg seeds, closeness to fg seeds) in [0, 1], decaying with geodesic distance: being close to a
+    background seed makes labelling foreground costly, and the reverse."""
+    if not fg_seeds.any() and not bg_seeds.any():
+        return None
+    cf = np.exp(-np.minimum(geodesic_distance(lab, fg_seeds, gamma, tau), 1e6) / scale)
+    cb = np.exp(-np.minimum(geodesic_distance(lab, bg_seeds, gamma, tau), 1e6) / scale)
+    return cb.astype(np.float32), cf.astype(np.float32)
 
 
 def _near(mask: np.ndarray, r: int) -> np.ndarray:
-    """Pixels of ``mask`` within ``r`` px of its border (the ring of the outside region next to the box)."""
-    inner = cv2.erode(mask.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8), borderType=cv2.BORDER_REPLICATE)
+    """Pixels of ``mask`` within ``r`` px of its border."""
+    inner = cv2.erode(mask.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8),
+                      borderType=cv2.BORDER_REPLICATE)
     return mask & (inner == 0)
-
-
-def _box_outside_full(request: SegmentRequest, H: int, W: int) -> np.ndarray:
-    out = np.zeros((H, W), bool)
-    for x0, y0, x1, y1 in request.new_prompts.boxes:
-        out[:] = True
-        out[int(y0):int(np.ceil(y1)) + 1, int(x0):int(np.ceil(x1)) + 1] = False
-    return out
 
 
 def _soft(fg: np.ndarray, margin: np.ndarray) -> np.ndarray:

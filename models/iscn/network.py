@@ -55,7 +55,8 @@ class ISCN(nn.Module):
 
     def encode(self, image: torch.Tensor) -> ImageEmbedding:
         """``image`` (B, 3, S, S) float RGB in 0..255, padded to the square frame."""
-        feats = self.image_encoder((image - self.pixel_mean) / self.pixel_std)
+        # contiguous: a channels-last view (e.g. a permuted numpy batch) crashes conv backward on CPU torch 2.13
+        feats = self.image_encoder(((image - self.pixel_mean) / self.pixel_std).contiguous())
         return ImageEmbedding(self.input_proj(feats[16]), self.pixel_decoder(feats))
 
     def text_tokens(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -46,7 +46,9 @@ class HashTokenizer:
 def clip_tokenizer(context_length: int = 77):
     """open_clip's BPE tokenizer as a callable ``list[str] -> LongTensor``; a clear error when it is missing."""
     from ..protocol import UnsupportedPrompt
+    from ..torchvision_compat import ensure_torchvision
 
+    ensure_torchvision()
     try:
         from open_clip.tokenizer import SimpleTokenizer
     except ImportError:

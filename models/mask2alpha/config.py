@@ -38,7 +38,7 @@ class SparseConfig:
     width: int = 16
     dilations: tuple[int, ...] = (1, 2, 4, 1)  # one 3x3 submanifold conv per entry after the input conv
     site_dilation: int = 2  # uncertain pixels are dilated by this many pixels to give context sites
-    tile: int = 512  # tile side of the dense fallback
+    tile: int = 256  # tile side of the dense fallback (256 measured faster than 128 and 512 at 12 MP)
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Mask2AlphaConfig:
     commit_confidence: tuple[float, float] = (0.9, 0.9)  # stage 1 (1/8) and stage 2 (1/4) commit thresholds
     solid_margin: float = 0.02  # a committed pixel with alpha within this of 0 / 1 becomes bg / fg, else detail
     prior: PriorKind = "small"
-    prior_width: int = 64  # prior features are projected to this width... then to the 1/8 encoder width
+    prior_width: int = 64  # prior features are projected to this width, then to the 1/8 encoder width
     small_prior: SmallPriorConfig = field(default_factory=SmallPriorConfig)
     dino: DinoViTConfig = field(default_factory=DinoViTConfig)
     sparse: SparseConfig = field(default_factory=SparseConfig)

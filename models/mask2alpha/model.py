@@ -103,7 +103,8 @@ class Mask2AlphaNet(nn.Module):
         coords = sites.nonzero()[:, (0, 2, 3)]
         b, y, x = coords.unbind(1)
         feats = self._site_features(image, feats4, a_up, c_up, coords, (H, W))
-        out = self.detail(feats, coords, (H, W), B, backend)
+        out = self.detail(feats, coords, (H, W), B, backend,
+                          tick=lambda f: step(0.4 + 0.55 * f, "refining details"))
         prev = a_up[b, 0, y, x]
         fine = torch.sigmoid(_logit(prev) + out[:, 0])
         blended = prev + torch.sigmoid(out[:, 1]) * (fine - prev)

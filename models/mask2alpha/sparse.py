@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Literal
+import warnings
+from typing import Callable, Literal, Optional
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..protocol import BackendError
 from .config import SparseConfig
 
 SparseBackend = Literal["auto", "spconv", "dense"]
+TickFn = Callable[[float], None]
 KERNEL = 3
 OUT_CHANNELS = 2  # alpha-logit residual, blend gate
 
@@ -26,7 +29,9 @@ OUT_CHANNELS = 2  # alpha-logit residual, blend gate
 @functools.lru_cache(maxsize=1)
 def spconv_available() -> bool:
     try:
-        import spconv.pytorch  # noqa: F401
+        with warnings.catch_warnings():  # spconv 2.3 uses deprecated torch.cuda.amp decorators at import
+            warnings.simplefilter("ignore", FutureWarning)
+            import spconv.pytorch  # noqa: F401
     except ImportError:
         return False
     return True
@@ -36,7 +41,7 @@ def resolve_backend(backend: SparseBackend) -> Literal["spconv", "dense"]:
     if backend == "auto":
         return "spconv" if spconv_available() else "dense"
     if backend == "spconv" and not spconv_available():
-        raise RuntimeError("the sparse back-end 'spconv' is not installed (pip install spconv-cu120)")
+        raise BackendError("the sparse back-end 'spconv' is not installed (pip install spconv-cu120)")
     return backend
 
 
@@ -88,23 +93,28 @@ class SparseDetailNet(nn.Module):
         return self.inp.dilation + sum(layer.dilation for layer in self.layers)
 
     def forward(self, feats: torch.Tensor, coords: torch.Tensor, size: tuple[int, int], batch: int,
-                backend: SparseBackend = "auto") -> torch.Tensor:
-        """``coords`` N x 3 (batch, y, x) long; ``size`` (H, W) of the full-resolution image."""
+                backend: SparseBackend = "auto", tick: Optional[TickFn] = None) -> torch.Tensor:
+        """``coords`` N x 3 (batch, y, x) long; ``size`` (H, W) of the full-resolution image; ``tick(fraction)`` is
+        called after every layer (spconv) or tile (dense) and may raise to cancel."""
+        tick = tick or (lambda fraction: None)
         if feats.shape[0] == 0:
             return feats.new_zeros(0, OUT_CHANNELS)
         if resolve_backend(backend) == "spconv":
-            hidden = self._run_spconv(feats, coords, size, batch)
+            hidden = self._run_spconv(feats, coords, size, batch, tick)
         else:
-            hidden = self._run_dense(feats, coords, size, batch)
+            hidden = self._run_dense(feats, coords, size, batch, tick)
         return self.head(hidden)
 
-    def _run_spconv(self, feats, coords, size, batch) -> torch.Tensor:
+    def _run_spconv(self, feats, coords, size, batch, tick: TickFn) -> torch.Tensor:
         import spconv.pytorch as spconv
 
         x = spconv.SparseConvTensor(feats, coords.int().contiguous(), list(size), batch)
-        x = x.replace_feature(F.gelu(self.inp.sparse(x).features))
-        for layer in self.layers:
-            x = x.replace_feature(x.features + F.gelu(layer.sparse(x).features))
+        y = self.inp.sparse(x)  # the output carries the rulebooks (indice_dict), so later layers reuse them
+        x = y.replace_feature(F.gelu(y.features))
+        for i, layer in enumerate(self.layers, start=1):
+            tick((i - 1) / len(self.layers))
+            y = layer.sparse(x)
+            x = y.replace_feature(x.features + F.gelu(y.features))
         return x.features
 
     def _dense_tile(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -113,9 +123,10 @@ class SparseDetailNet(nn.Module):
             x = x + F.gelu(layer.dense(x, mask)) * mask
         return x
 
-    def _run_dense(self, feats, coords, size, batch) -> torch.Tensor:
+    def _run_dense(self, feats, coords, size, batch, tick: TickFn) -> torch.Tensor:
         H, W = size
         T, R = self.cfg.tile, self.radius
+        n_tiles, done = batch * math.ceil(H / T) * math.ceil(W / T), 0
         out = feats.new_zeros(feats.shape[0], self.cfg.width)
         for b in range(batch):
             sel = (coords[:, 0] == b).nonzero()[:, 0]
@@ -126,6 +137,8 @@ class SparseDetailNet(nn.Module):
             index[coords[sel, 1], coords[sel, 2]] = sel.to(index.dtype)
             for ty in range(0, H, T):
                 for tx in range(0, W, T):
+                    tick(done / n_tiles)
+                    done += 1
                     core = index[ty:ty + T, tx:tx + T]
                     if not bool((core >= 0).any()):
                         continue

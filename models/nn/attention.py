@@ -35,12 +35,12 @@ class Attention(nn.Module):
             return x.view(b, n, h, c // h).transpose(1, 2)
 
         qh, kh, vh = split(self.q_proj(q), lq), split(self.k_proj(k), lk), split(self.v_proj(v), lk)
-        attn_mask = None
+        logits = (qh @ kh.transpose(-2, -1)) * (c // h) ** -0.5  # (B, heads, Lq, Lk)
         if mask is not None:
             mask = mask.expand(b, lq, lk)
-            empty = ~mask.any(-1, keepdim=True)
-            attn_mask = (mask | empty)[:, None]  # (B, 1, Lq, Lk), broadcast over heads
-        out = F.scaled_dot_product_attention(qh, kh, vh, attn_mask=attn_mask)
+            allowed = (mask | ~mask.any(-1, keepdim=True))[:, None]
+            logits = logits.masked_fill(~allowed, float("-inf"))
+        out = logits.softmax(-1) @ vh
         return self.out_proj(out.transpose(1, 2).reshape(b, lq, c))
 
 

@@ -145,3 +145,23 @@ def test_exclusivity_rule_on_hand_made_values():
 def test_session_rejects_non_rgb_images():
     with pytest.raises(SessionError):
         Session(np.zeros((10, 10), np.uint8))
+
+
+def test_one_click_inside_a_wrong_region_fixes_the_whole_region():
+    """GrabCut's global colour model alone leaves such regions wrong; the geodesic pull of a click must not."""
+    rng = np.random.default_rng(3)
+    h, w = 120, 200
+    img = np.zeros((h, w, 3), np.float32)
+    img[:] = (90, 110, 100)
+    img[30:90, 20:80] = (220, 60, 50)  # the object
+    img[30:90, 110:170] = (60, 70, 210)  # a second thing inside the box, labelled foreground in round 1
+    img = np.clip(img + rng.normal(0, 5, img.shape), 0, 255).astype(np.uint8)
+    s = Session(img)
+    s.add_instance("a")
+    r1 = s.run_round("a", [Box(10, 20, 180, 100)])
+    assert r1.mask[60, 140]  # the blue square came in with the box
+    r2 = s.run_round("a", [Click(140, 60, False)])
+    square = np.zeros((h, w), bool)
+    square[32:88, 112:168] = True
+    assert r2.mask[square].mean() < 0.02  # the whole square left, not just a disk around the click
+    assert r2.mask[35:85, 25:75].mean() > 0.98  # the object stayed

@@ -1,0 +1,1 @@
+"""GFM: Glance and Focus Matting (prompt-free, "Auto"): shared encoder, glance and focus decoders, fusion."""

@@ -1,0 +1,100 @@
+"""The Mask2Alpha refiner: RefineRequest (image, coarse probability, trimap) -> RefineResult (full-size alpha)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional
+
+import numpy as np
+
+from ..protocol import BackendError, CancelFn, ProgressFn, RefineRequest, RefineResult, check_cancel
+from ..registry import WeightSpec
+from .config import Mask2AlphaConfig, PriorKind
+from .sparse import SparseBackend, resolve_backend
+
+#: our own trained weights (default configuration); the sha256 is recorded when a trained file is shipped
+MASK2ALPHA_WEIGHTS = WeightSpec(name="mask2alpha", filename="mask2alpha.safetensors", sha256="", source="bundled",
+                                licence="Apache-2.0", bundled=True, env_var="MATTESTUDIO_MASK2ALPHA_WEIGHTS")
+#: the official DINO ViT-S/16 backbone (facebookresearch/dino, Apache-2.0); never downloaded implicitly
+DINO_VITS16 = WeightSpec(name="dino_vits16", filename="dino_deitsmall16_pretrain.pth", sha256="",
+                         source="https://dl.fbaipublicfiles.com/dino/dino_deitsmall16_pretrain/"
+                                "dino_deitsmall16_pretrain.pth",
+                         licence="Apache-2.0", input_size=224, env_var="MATTESTUDIO_DINO_VITS16")
+
+
+def pick_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise BackendError("mask2alpha: CUDA was asked for but torch sees no CUDA device (use --device cpu or auto)")
+    return device
+
+
+class Mask2AlphaRefiner:
+    name = "mask2alpha"
+
+    def __init__(self, config: Optional[Mask2AlphaConfig] = None, device: str = "cpu", backend: SparseBackend = "auto",
+                 prior: Optional[PriorKind] = None, weights: Optional[str] = None, weights_sha256: str = ""):
+        import torch
+
+        from .model import Mask2AlphaNet
+
+        cfg = config or Mask2AlphaConfig()
+        if prior is not None:
+            cfg = replace(cfg, prior=prior)
+        self.config, self.device = cfg, pick_device(device)
+        self.backend = resolve_backend(backend)  # imports spconv now (seconds), not during the first refine
+        self.warnings: list[str] = []
+        self.net = Mask2AlphaNet(cfg).eval()
+        self._load_weights(weights, weights_sha256)
+        self.net.to(self.device)
+        self._torch = torch
+
+    def _load_weights(self, path: Optional[str], sha256: str) -> None:
+        from .. import weights as W
+        from .dino_vit import map_dino_state_dict
+
+        try:
+            sd = W.load_state_dict(path, sha256) if path else W.load_spec(MASK2ALPHA_WEIGHTS)
+            self.net.load_state_dict(sd, strict=True)
+            return
+        except (W.WeightsError, RuntimeError) as exc:
+            self.warnings.append(f"mask2alpha: no usable trained weights ({_first_line(exc)}); running a randomly "
+                                 "initialised network, its alpha is not meaningful")
+        if self.config.prior == "dino":
+            try:
+                self.net.encoder.prior.net.load_state_dict(map_dino_state_dict(W.load_spec(DINO_VITS16)), strict=True)
+            except (W.WeightsError, RuntimeError) as exc:
+                self.warnings.append(f"mask2alpha: DINO ViT-S/16 prior not loaded ({_first_line(exc)}); "
+                                     "its features are random")
+
+    def refine(self, request: RefineRequest, progress: ProgressFn, cancel: CancelFn) -> RefineResult:
+        torch = self._torch
+        trimap = request.trimap
+        info: dict = {"warnings": list(self.warnings), "sparse_backend": self.backend}
+        if not (trimap == 128).any():
+            return RefineResult((trimap == 255).astype(np.float32), info)
+        check_cancel(cancel)
+
+        def step(fraction: float, message: str) -> None:
+            check_cancel(cancel)
+            progress(fraction, message)
+
+        dev = self.device
+        with torch.inference_mode():
+            image = torch.from_numpy(np.ascontiguousarray(request.image)).to(dev).permute(2, 0, 1)[None]
+            image = image.float().div_(255.0)
+            prob = torch.from_numpy(np.ascontiguousarray(request.prob, dtype=np.float32)).to(dev)[None, None]
+            tri = torch.from_numpy(np.ascontiguousarray(trimap)).to(dev)[None, None]
+            out = self.net(image, prob, tri, backend=self.backend, step=step)
+            alpha = out.alpha[0, 0].float().cpu().numpy()
+        info.update(undecided=out.undecided_counts, sparse_sites=out.num_sites)
+        return RefineResult(np.ascontiguousarray(alpha, dtype=np.float32), info)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+

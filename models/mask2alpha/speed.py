@@ -1,0 +1,101 @@
+"""Prints the CPU time and peak memory of the Mask2Alpha refiner on a synthetic 12 MP image, sparse vs dense.
+
+``python -m mattestudio.models.mask2alpha.speed`` runs each detail back-end in its own process (so that peak RSS is
+per back-end) and prints one line per back-end plus the dense / sparse time ratio of the detail stage. Random-init
+weights: the numbers measure cost, not quality."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+import warnings
+
+import cv2
+import numpy as np
+
+MODULE = "mattestudio.models.mask2alpha.speed"
+SIZE = (3000, 4000)  # H x W = 12 MP
+BAND = 60  # half-width in pixels of the synthetic trimap's unknown band (0.6 % of the diagonal x 2)
+
+
+def synthetic_request(size: tuple[int, int] = SIZE, band: int = BAND, seed: int = 0):
+    """A textured disc with a wavy boundary on a gradient, its coarse probability and a trimap band around it."""
+    from ..protocol import RefineRequest
+
+    rng = np.random.default_rng(seed)
+    H, W = size
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    theta = np.arctan2(yy - H / 2, xx - W / 2)
+    radius = 0.35 * min(H, W) * (1 + 0.08 * np.sin(12 * theta))
+    d = np.hypot(yy - H / 2, xx - W / 2) - radius
+    prob = np.clip(0.5 - d / 40, 0, 1).astype(np.float32)
+    del yy, xx, theta, radius
+    image = np.empty((H, W, 3), np.uint8)
+    noise = rng.integers(0, 24, (H, W), dtype=np.uint8)
+    image[..., 0] = np.where(d < 0, 200, 30) + noise
+    image[..., 1] = np.where(d < 0, 60, 140) + noise
+    image[..., 2] = np.where(d < 0, 50, 190)
+    mask = (prob >= 0.5).astype(np.uint8)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
+    trimap = np.full((H, W), 128, np.uint8)
+    trimap[cv2.erode(mask, kernel) > 0] = 255
+    trimap[cv2.dilate(mask, kernel) == 0] = 0
+    return RefineRequest(image, prob, trimap, "synthetic-12mp")
+
+
+def measure(backend: str, threads: int) -> dict:
+    import torch
+
+    from ..protocol import never_cancel
+    from .refiner import Mask2AlphaRefiner
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)  # the same random-init weights in every process, so the back-ends' alphas are comparable
+    request = synthetic_request()
+    refiner = Mask2AlphaRefiner(backend=backend)
+    marks: dict[str, float] = {}
+
+    def progress(fraction: float, message: str) -> None:
+        marks[message] = time.perf_counter()
+
+    t0 = time.perf_counter()
+    result = refiner.refine(request, progress, never_cancel)
+    total = time.perf_counter() - t0
+    detail = marks["done"] - marks["detail recovery"]
+    return {"backend": backend, "megapixels": request.image.shape[0] * request.image.shape[1] / 1e6,
+            "unknown_px": int((request.trimap == 128).sum()), "sparse_sites": result.info["sparse_sites"],
+            "total_s": round(total, 2), "detail_stage_s": round(detail, 2),
+            "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+            "alpha_checksum": float(result.alpha.astype(np.float64).sum())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("spconv", "dense"), help="measure one back-end in this process")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    if args.backend:
+        print(json.dumps(measure(args.backend, args.threads)))
+        return 0
+    from .sparse import spconv_available
+
+    rows = {}
+    for backend in (("spconv", "dense") if spconv_available() else ("dense",)):
+        cmd = [sys.executable, "-m", MODULE, "--backend", backend, "--threads", str(args.threads)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        rows[backend] = json.loads(out)
+        print(out)
+    if len(rows) == 2:
+        r = rows["dense"]["detail_stage_s"] / max(rows["spconv"]["detail_stage_s"], 1e-9)
+        print(f"detail stage dense / sparse time ratio: {r:.2f}; total ratio: "
+              f"{rows['dense']['total_s'] / rows['spconv']['total_s']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""MRN: DFIMat's matting refinement network (local CNN + global transformer, progressive fusion, PRM)."""

@@ -1,0 +1,99 @@
+"""The MRN predictor: full-resolution alpha, coarse to fine.
+
+1. Coarse pass: the whole image and coarse mask, long side resized to ``work_size`` (padded to a multiple of 32).
+2. Fine pass (only when the image is larger): the coarse alpha is upsampled to full size; full-resolution tiles
+   (``tile`` px, ``tile_overlap`` px overlap, feathered) that touch its uncertain band are refined with the coarse
+   alpha as their guidance mask, and only the band (dilated by the os1 PRM width) takes the tile output. Peak memory
+   is a few full-size float maps plus one tile's activations, so 12 MP stays well under 2.5 GB on a CPU."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+
+from ..protocol import CancelFn, ProgressFn, RefineRequest, RefineResult, check_cancel
+from .network import MRN
+from .prm import CERTAIN_EPS
+
+ALIGN = 32
+
+
+def _pad_to(x: np.ndarray, multiple: int) -> np.ndarray:
+    h, w = x.shape[:2]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    pad = ((0, ph), (0, pw)) + ((0, 0),) * (x.ndim - 2)
+    return np.pad(x, pad, mode="edge")
+
+
+class MRNPredictor:
+    def __init__(self, net: MRN, device: torch.device, warnings: tuple[str, ...] = ()):
+        self.net = net.to(device).eval()
+        self.device = device
+        self.warnings = list(warnings)
+
+    def run(self, rgb: np.ndarray, coarse: np.ndarray) -> np.ndarray:
+        """One network pass: H x W x 3 uint8 and H x W coarse in [0, 1] -> H x W alpha."""
+        h, w = coarse.shape
+        img = _pad_to(rgb.astype(np.float32) / 255.0, ALIGN)
+        msk = _pad_to(coarse.astype(np.float32), ALIGN)
+        it = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))[None].to(self.device)
+        mt = torch.from_numpy(np.ascontiguousarray(msk))[None, None].to(self.device)
+        with torch.inference_mode():
+            alpha = self.net(it, mt).alpha[0, 0, :h, :w]
+        return alpha.float().cpu().numpy()
+
+    def _tiles(self, h: int, w: int) -> list[tuple[int, int, int, int]]:
+        t, step = self.net.cfg.tile, self.net.cfg.tile - self.net.cfg.tile_overlap
+        ys = list(range(0, max(h - t, 0) + 1, step)) or [0]
+        xs = list(range(0, max(w - t, 0) + 1, step)) or [0]
+        if ys[-1] + t < h:
+            ys.append(h - t)
+        if xs[-1] + t < w:
+            xs.append(w - t)
+        return [(y, x, min(y + t, h), min(x + t, w)) for y in ys for x in xs]
+
+    def refine(self, req: RefineRequest, progress: ProgressFn, cancel: CancelFn) -> RefineResult:
+        check_cancel(cancel)
+        cfg = self.net.cfg
+        h, w = req.prob.shape
+        scale = min(1.0, cfg.work_size / max(h, w))
+        progress(0.05, "refining (coarse pass)")
+        if scale >= 1.0:
+            alpha = self.run(req.image, req.prob)
+            progress(1.0, "refined")
+            return RefineResult(np.clip(alpha, 0, 1).astype(np.float32), {"warnings": list(self.warnings)})
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        small = self.run(cv2.resize(req.image, size, interpolation=cv2.INTER_AREA),
+                         cv2.resize(req.prob.astype(np.float32), size, interpolation=cv2.INTER_AREA))
+        alpha = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+        check_cancel(cancel)
+        unc = ((alpha > CERTAIN_EPS) & (alpha < 1 - CERTAIN_EPS)).astype(np.uint8)
+        k = cfg.prm_widths[-1] | 1
+        band = cv2.dilate(unc, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
+        acc = np.zeros((h, w), np.float32)
+        wsum = np.zeros((h, w), np.float32)
+        tiles = [t for t in self._tiles(h, w) if band[t[0]:t[2], t[1]:t[3]].any()]
+        ramp = self._ramp(cfg.tile, cfg.tile_overlap)
+        for i, (y0, x0, y1, x1) in enumerate(tiles):
+            check_cancel(cancel)
+            out = self.run(req.image[y0:y1, x0:x1], alpha[y0:y1, x0:x1])
+            wt = ramp[: y1 - y0, : x1 - x0]
+            acc[y0:y1, x0:x1] += out * wt
+            wsum[y0:y1, x0:x1] += wt
+            progress(0.1 + 0.9 * (i + 1) / len(tiles), f"refining tile {i + 1}/{len(tiles)}")
+        fine = band & (wsum > 0)
+        alpha[fine] = acc[fine] / wsum[fine]
+        progress(1.0, "refined")
+        return RefineResult(np.clip(alpha, 0, 1).astype(np.float32),
+                            {"warnings": list(self.warnings), "tiles": len(tiles)})
+
+    @staticmethod
+    def _ramp(tile: int, overlap: int) -> np.ndarray:
+        """Feathering weights: 1 inside, falling linearly to a small value over the overlap at each edge."""
+        r = np.ones(tile, np.float32)
+        if overlap > 0:
+            edge = np.linspace(1.0 / overlap, 1.0, overlap, dtype=np.float32)
+            r[:overlap] = edge
+            r[-overlap:] = edge[::-1]
+        return np.outer(r, r)

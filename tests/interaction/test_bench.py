@@ -1,0 +1,98 @@
+"""The benchmark end to end on tiny generated sets (single instance with trimap, and multi-instance)."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from mattestudio.app.cli import main
+from mattestudio.interaction.bench.runner import BenchConfig, run_bench
+from mattestudio.interaction.synth.dataset import write_dataset
+
+
+def _disc_set(root, n=3):
+    rng = np.random.default_rng(0)
+    for sub in ("image", "alpha", "trimap/Trimap1"):
+        (root / sub).mkdir(parents=True)
+    for i in range(n):
+        h, w = 72, 96
+        yy, xx = np.mgrid[0:h, 0:w]
+        d = np.hypot(yy - 36 - 3 * i, xx - 44 - 4 * i)
+        alpha = np.clip(20.5 - d, 0, 1)
+        bg = np.stack([20 + 0 * xx, 80 + xx, 200 - yy], -1)
+        fg = np.array([210, 40 + 30 * i, 50])
+        img = alpha[..., None] * fg + (1 - alpha[..., None]) * bg + rng.normal(0, 4, (h, w, 3))
+        cv2.imwrite(str(root / "image" / f"im{i}.png"), np.clip(img, 0, 255).astype(np.uint8)[:, :, ::-1])
+        a8 = np.round(alpha * 255).astype(np.uint8)
+        if i == 1:  # RGB alpha with equal channels, as alphamatting.com ships it
+            a8 = np.repeat(a8[..., None], 3, axis=2)
+        cv2.imwrite(str(root / "alpha" / f"im{i}.png"), a8)
+        tri = np.full((h, w), 128, np.uint8)
+        tri[d < 17] = 255
+        tri[d > 24] = 0
+        cv2.imwrite(str(root / "trimap" / "Trimap1" / f"im{i}.png"), tri)
+
+
+def test_bench_cli_writes_md_json_png(tmp_path, capsys):
+    _disc_set(tmp_path / "set")
+    out = tmp_path / "out"
+    rc = main(["bench", "--data", str(tmp_path / "set"), "--protocol", "click", "--rounds", "2", "--limit", "2",
+               "--json", str(out / "b.json"), "--plot", str(out / "b.png"), "--md", str(out / "b.md"),
+               "--no-progress"])
+    assert rc == 0
+    doc = json.loads((out / "b.json").read_text())
+    methods = {r["method"] for r in doc["records"]}
+    assert methods == {"classic", "grabcut-cf", "trimap-cf"}
+    rounds = [r for r in doc["records"] if r["method"] == "grabcut-cf"]
+    assert sorted((r["image"], r["round"]) for r in rounds) == [("im0", 1), ("im0", 2), ("im1", 1), ("im1", 2)]
+    rec = rounds[0]
+    assert {"sad", "mse", "mad", "grad", "conn"} <= set(rec["whole"]) and rec["unknown"] is not None
+    assert 0.0 <= rec["iou"] <= 1.0 and rec["segment_seconds"] > 0
+    md = (out / "b.md").read_text()
+    assert "| classic | 2 |" in md and "| trimap-cf | 1 |" in md
+    png = cv2.imread(str(out / "b.png"))
+    assert png is not None and png.shape[0] > 100
+    assert "| grabcut-cf | 1 |" in capsys.readouterr().out
+
+
+def test_bench_is_deterministic_and_runs_per_instance(tmp_path):
+    rng = np.random.default_rng(2)
+    photos = [np.clip(rng.normal(120, 40, (80, 110, 3)), 0, 255).astype(np.uint8)]
+    write_dataset(tmp_path / "multi", 1, 4, 96, photos)
+    cfg = BenchConfig(tmp_path / "multi", "scribble", rounds=2, peers=("grabcut-cf",), limit=1, seed=3)
+    a, b = run_bench(cfg), run_bench(cfg)
+    instances = {r["instance"] for r in a.records}
+    assert len(instances) >= 1 and len(a.records) == 2 * 2 * len(instances)  # 2 methods x 2 rounds
+    assert [r["whole"]["sad"] for r in a.records] == [r["whole"]["sad"] for r in b.records]
+    assert all(r["unknown"] is None for r in a.records)  # no trimap for synthetic multi-instance sets
+
+
+def test_noc_protocol_reports_click_counts(tmp_path):
+    _disc_set(tmp_path / "set", n=1)
+    res = run_bench(BenchConfig(tmp_path / "set", "noc", peers=("grabcut-cf",), engine=False))
+    (row,) = res.noc
+    assert 1 <= row["noc@85"] <= row["noc@90"] <= 20
+    assert len(row["ious"]) == len([r for r in res.records if r["method"] == "grabcut-cf"])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--peers", "magic"], "unknown peer"),
+    (["--protocol", "tap"], "unknown protocol"),
+    (["--speed", "--refiner", "classic,nosuch"], "unknown back-end 'nosuch'"),
+])
+def test_bench_cli_errors_are_one_line(tmp_path, capsys, argv, message):
+    _disc_set(tmp_path / "set", n=1)
+    rc = main(["bench", "--data", str(tmp_path / "set"), "--no-progress", *argv])
+    err = capsys.readouterr().err
+    assert rc == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_speed_mode_measures_in_a_subprocess(tmp_path, capsys):
+    rc = main(["bench", "--speed", "--sizes", "0.02", "--json", str(tmp_path / "s.json")])
+    assert rc == 0
+    (row,) = json.loads((tmp_path / "s.json").read_text())["rows"]
+    assert "error" not in row, row
+    assert row["width"] * row["height"] == pytest.approx(20_000, rel=0.05)
+    assert row["peak_rss_mb"] >= row["base_rss_mb"] > 0 and row["round_seconds"] > 0
+    assert "classic" in capsys.readouterr().out

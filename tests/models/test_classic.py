@@ -1,0 +1,60 @@
+import numpy as np
+
+from mattestudio.models.classic.geodesic import geodesic_distance
+from mattestudio.models.classic.graph import band_cut, grid_cut, pairwise_weights
+from mattestudio.models.classic.guided import guided_coefficients, guided_upsample
+from mattestudio.models.classic.refine import ClassicRefiner, solve_closed_form
+from mattestudio.models.protocol import RefineRequest
+
+
+def test_band_cut_agrees_with_the_full_cut():
+    rng = np.random.default_rng(0)
+    lab = rng.random((30, 40, 3)).astype(np.float32) * 50
+    pw = pairwise_weights(lab, 5.0)
+    cf, cb = (rng.random((30, 40)).astype(np.float32) * 3 for _ in range(2))
+    none = np.zeros((30, 40), bool)
+    full = grid_cut(cf, cb, pw, none, none)
+    assert (band_cut(~full, np.ones_like(none), cf, cb, pw, none, none) == full).all()
+    band = none.copy()
+    band[5:20, 10:30] = True
+    assert (band_cut(full, band, cf, cb, pw, none, none) == full).all()  # the optimum is stable in any band
+    hard = none.copy()
+    hard[10, 15] = True
+    assert band_cut(full & ~hard, band, cf, cb, pw, hard, none)[10, 15]  # hard seeds win
+
+
+def test_geodesic_distance_stops_at_colour_edges():
+    feat = np.zeros((20, 40, 3), np.float32)
+    feat[:, 20:] = 100.0  # a strong colour edge in the middle
+    seeds = np.zeros((20, 40), bool)
+    seeds[10, 5] = True
+    d = geodesic_distance(feat, seeds, gamma=1.0, tau=0.0)
+    assert d[10, 5] == 0
+    assert abs(d[10, 15] - 10) < 1e-4  # plain spatial distance on the same side
+    assert d[10, 25] > 100  # crossing the edge costs its colour difference
+
+
+def test_guided_upsampling_matches_a_plain_resize_of_the_coefficients():
+    import cv2
+
+    rng = np.random.default_rng(0)
+    gs = rng.random((37, 53, 3)).astype(np.float32)
+    ps = rng.random((37, 53)).astype(np.float32)
+    gf = (rng.random((111, 159, 3)) * 255).astype(np.uint8)
+    a, b = guided_coefficients(gs, ps, 1, 1e-5)
+    ref = (cv2.resize(a, (159, 111)) * gf / 255.0).sum(-1) + cv2.resize(b, (159, 111))
+    for rows in (7, 512):  # strips give the same result as one pass
+        np.testing.assert_allclose(guided_upsample(gs, ps, gf, rows=rows), ref, atol=1e-4)
+
+
+def test_closed_form_recovers_a_linear_blend(disc_image):
+    img, alpha = disc_image
+    tri = np.where(alpha >= 0.999, 255, np.where(alpha <= 0.001, 0, 128)).astype(np.uint8)
+    import cv2
+
+    tri = np.where(cv2.dilate((tri == 128).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0, 128, tri).astype(np.uint8)
+    est = solve_closed_form(img, tri, 1e-6)
+    band = tri == 128
+    assert np.abs(est[band] - alpha[band]).mean() < 0.06
+    res = ClassicRefiner().refine(RefineRequest(img, alpha, tri), lambda *a: None, lambda: False)
+    assert res.alpha.dtype == np.float32 and np.abs(res.alpha - alpha).mean() < 0.02
