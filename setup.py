@@ -5,7 +5,7 @@ import os
 from setuptools import setup
 
 ROOTS = {"app": "mattestudio.app", "interaction": "mattestudio.interaction", "models": "mattestudio.models",
-         "resources": "mattestudio.resources"}
+         "resources": "mattestudio.resources", "weights": "mattestudio.weights"}
 
 packages, package_dir = ["mattestudio"], {"mattestudio": "mattestudio"}
 for folder, name in ROOTS.items():

@@ -22,6 +22,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=None, help="only the first N images")
     p.add_argument("--seed", type=int, default=0, help="seed of the simulated user (default 0)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto (default cpu)")
+    p.add_argument("--click-spacing", choices=("separated", "pixel"), default="separated",
+                   help="clicks of one round: separated error regions (default) or the plain RITM rule that only "
+                        "excludes the clicked pixel")
     p.add_argument("--json", type=Path, help="write every per-image number and the summary as JSON")
     p.add_argument("--plot", type=Path, help="write a PNG plot of SAD and IoU per round")
     p.add_argument("--md", type=Path, help="write the markdown table")
@@ -48,7 +51,8 @@ def _run_bench(args: argparse.Namespace) -> int:
     try:
         peers = parse_peers(args.peers)
         config = BenchConfig(args.data, args.protocol, args.rounds, args.segmenter, args.refiner, peers,
-                             not args.no_engine, args.limit, args.seed, args.device)
+                             not args.no_engine, args.limit, args.seed, args.device,
+                             args.click_spacing == "separated")
         bar = None
         if not args.no_progress:
             from tqdm import tqdm

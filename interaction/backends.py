@@ -38,3 +38,53 @@ def replace_backends(session: Session, segmenter: str | object, refiner: str | o
     seg = registry.create(segmenter, "segmenter", device) if isinstance(segmenter, str) else segmenter
     ref = registry.create(refiner, "refiner", device) if isinstance(refiner, str) else refiner
     session.segmenter, session.refiner, session.device = seg, ref, device
+
+
+@dataclass(frozen=True)
+class WeightReport:
+    name: str
+    status: str  # bundled / found (sha256 ok), tampered, missing, or "present" when not hashed
+    path: str
+    hint: str  # where to put a missing file
+    licence: str
+
+
+@dataclass(frozen=True)
+class BackendReport:
+    name: str
+    roles: tuple[str, ...]
+    description: str
+    devices: tuple[str, ...]
+    accepts_text: bool
+    needs_torch: bool
+    weights: tuple[WeightReport, ...]
+
+
+def cuda_available() -> bool:
+    """Whether a CUDA device can be used (False without torch)."""
+    try:
+        import importlib
+
+        torch = importlib.import_module("torch")
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def reports(quick: bool = False) -> list[BackendReport]:
+    """Every catalogued back-end with its weights status (``quick`` skips hashing the files)."""
+    from mattestudio.models import weights as W
+
+    out = []
+    for name in registry.names():
+        info = registry.info(name)
+        ws = []
+        for spec in info.weights:
+            path = W.resolve(spec)
+            status = ("missing" if path is None else "present") if quick else W.status(spec)
+            hint = f"put {spec.filename} in {W.BUNDLED_DIR} or {W.cache_dir()}" + \
+                (f", or set {spec.env_var}" if spec.env_var else "")
+            ws.append(WeightReport(spec.name, status, str(path or ""), hint, spec.licence))
+        out.append(BackendReport(name, tuple(info.roles), info.description, tuple(info.devices), info.accepts_text,
+                                 info.needs_torch, tuple(ws)))
+    return out

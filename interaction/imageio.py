@@ -54,7 +54,8 @@ def load_image(path: str | os.PathLike) -> LoadedImage:
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError(f"{p}: the image is too large to open safely") from None
+        raise ImageError(f"{p}: the image is too large to open safely (more than {Image.MAX_IMAGE_PIXELS / 1e6:.0f} "
+                         "MP) - downscale it first") from None
     except UnidentifiedImageError:
         raise ImageError(f"{p}: not an image file (or a format MatteStudio cannot read)") from None
     except (OSError, SyntaxError, ValueError) as exc:

@@ -41,6 +41,7 @@ class Protocol:
     name: str
     rounds: int
     use_text: bool = False
+    separate_clicks: bool = True  # see simulator.round_clicks
 
     def prompts(self, round_index: int, user: UserState) -> list[Prompt]:
         """Prompts of round ``round_index`` (1-based); empty when the user has nothing left to correct."""
@@ -50,20 +51,20 @@ class Protocol:
         if self.name == "text":
             if first:
                 return [Text(user.text)]
-            return sim.round_clicks(user.gt, user.pred, CLICKS_PER_ROUND, user.clicked)
+            return sim.round_clicks(user.gt, user.pred, CLICKS_PER_ROUND, user.clicked, self.separate_clicks)
         if first:
             out: list[Prompt] = [sim.simulated_box(user.gt)]
             if self.use_text and user.text:
                 out.append(Text(user.text))
             return out
         if self.name == "click" or (self.name == "mixed" and round_index % 2 == 0):
-            return sim.round_clicks(user.gt, user.pred, CLICKS_PER_ROUND, user.clicked)
+            return sim.round_clicks(user.gt, user.pred, CLICKS_PER_ROUND, user.clicked, self.separate_clicks)
         if self.name in ("scribble", "mixed"):
             return sim.round_scribbles(user.gt, user.pred, SCRIBBLES_PER_ROUND, user.rng)
         return []
 
 
-def make_protocol(name: str, rounds: int, accepts_text: bool) -> Protocol:
+def make_protocol(name: str, rounds: int, accepts_text: bool, separate_clicks: bool = True) -> Protocol:
     """``box`` has one round and ``noc`` up to 20 clicks (one per round); text needs a segmenter that reads text."""
     if name not in PROTOCOLS:
         raise ProtocolError(f"unknown protocol '{name}' (use {', '.join(PROTOCOLS)})")
@@ -75,4 +76,4 @@ def make_protocol(name: str, rounds: int, accepts_text: bool) -> Protocol:
         rounds = 1
     if name == "noc":
         rounds = NOC_MAX_CLICKS
-    return Protocol(name, rounds, use_text=accepts_text and name == "mixed")
+    return Protocol(name, rounds, use_text=accepts_text and name == "mixed", separate_clicks=separate_clicks)

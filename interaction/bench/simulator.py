@@ -81,10 +81,12 @@ def next_click(errors: ErrorState, clicked: np.ndarray | None = None) -> Click |
     return None if found is None else found[0]
 
 
-def round_clicks(gt: np.ndarray, pred: np.ndarray | None, k: int, clicked: np.ndarray) -> list[Click]:
+def round_clicks(gt: np.ndarray, pred: np.ndarray | None, k: int, clicked: np.ndarray,
+                 separate: bool = True) -> list[Click]:
     """``k`` clicks on one prediction: the k deepest *separated* error points. After each click the error pixels
     inside its inscribed disk (radius = its depth) count as handled, so the next click goes to the deepest error
-    elsewhere. ``clicked`` (H x W bool, every click so far) is updated in place."""
+    elsewhere; with ``separate=False`` only the clicked pixel is excluded (the plain RITM rule, whose clicks of one
+    round tend to line up on one error ridge). ``clicked`` (H x W bool, every click so far) is updated in place."""
     errors = ErrorState.of(gt, pred)
     out = []
     for _ in range(k):
@@ -93,6 +95,9 @@ def round_clicks(gt: np.ndarray, pred: np.ndarray | None, k: int, clicked: np.nd
             break
         c, depth = found
         clicked[int(c.y), int(c.x)] = True
+        if not separate:
+            out.append(c)
+            continue
         disk = np.zeros(gt.shape, np.uint8)
         cv2.circle(disk, (int(c.x), int(c.y)), max(1, int(math.ceil(depth))), 1, -1)
         errors.exclude(disk.astype(bool))

@@ -32,11 +32,12 @@ class SegmenterConfig:
     bins: int = 16
     smoothness: float = 25.0  # weight of the contrast-sensitive pairwise term
     geo_gamma: float = 0.05  # cost of one Lab unit above the noise floor, as a share of the diagonal
+    geo_blur: float = 1.0  # Gaussian sigma (px) that smooths the image for geodesic distances
     geo_tau: float = 1.0  # noise floor: this many times the median neighbour colour difference costs nothing
     geo_weight: float = 3.0  # weight of the geodesic fg/bg term, all seeds
     geo_new_weight: float = 8.0  # extra weight for the seeds of the new round (the CRM neighbourhood)
     geo_scale: float = 0.12  # geodesic distance scale of all seeds, as a share of the diagonal
-    geo_new_scale: float = 0.3  # geodesic distance scale of the new round's seeds
+    geo_new_scale: float = 0.15  # geodesic distance scale of the new round's seeds
     prior_weight: float = 1.0  # weight of the previous round's probability (clipped to 0.1..0.9)
     ring: float = 0.05  # width of the box's inner ring that seeds the first background model (share of box side)
 
@@ -48,7 +49,8 @@ class _Level:
     idx: np.ndarray
     pairwise: Pairwise
     scale: float
-    noise: float  # median colour difference between neighbours (Lab units)
+    smooth: np.ndarray  # Lab smoothed against noise, for geodesic distances
+    noise: float  # median colour difference between neighbours of ``smooth`` (Lab units)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -109,8 +111,11 @@ class ClassicSegmenter:
             s = min(1.0, side / max(H, W))
             rgb = _resize(image, (max(1, round(W * s)), max(1, round(H * s)))) if s < 1.0 else image
             lab = _lab(rgb)
-            noise = float(np.median(np.sqrt(((lab[:, 1:] - lab[:, :-1]) ** 2).sum(-1)))) if lab.shape[1] > 1 else 0.0
-            levels.append(_Level(rgb, lab, self.colour.index(rgb), pairwise_weights(lab, cfg.smoothness), s, noise))
+            smooth = cv2.GaussianBlur(lab, (0, 0), cfg.geo_blur)
+            noise = float(np.median(np.sqrt(((smooth[:, 1:] - smooth[:, :-1]) ** 2).sum(-1)))) \
+                if lab.shape[1] > 1 else 0.0
+            levels.append(_Level(rgb, lab, self.colour.index(rgb), pairwise_weights(lab, cfg.smoothness), s,
+                                 smooth, noise))
         self._cache = (key, image.shape, levels[0], levels[1])
         return levels[0], levels[1]
 
@@ -198,8 +203,8 @@ class ClassicSegmenter:
         # background seeds deep outside the box add nothing but cost: keep the ring next to it
         bg_seeds = bg_hard & ~(outside & ~_near(outside, 3))
         gamma, tau = cfg.geo_gamma * diag, cfg.geo_tau * lv.noise
-        pull_all = _pull(lv.lab, fg_hard, bg_seeds, gamma, tau, cfg.geo_scale * diag)
-        pull_new = _pull(lv.lab, new_fg, new_bg, gamma, tau, cfg.geo_new_scale * diag) \
+        pull_all = _pull(lv.smooth, fg_hard, bg_seeds, gamma, tau, cfg.geo_scale * diag)
+        pull_new = _pull(lv.smooth, new_fg, new_bg, gamma, tau, cfg.geo_new_scale * diag) \
             if (new_fg.any() or new_bg.any()) else None
         for pull, weight in ((pull_all, cfg.geo_weight), (pull_new, cfg.geo_new_weight)):
             if pull is not None:

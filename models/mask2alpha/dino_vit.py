@@ -1,5 +1,5 @@
-"""DINO's ViT (``vision_transformer.py`` of facebookresearch/dino) with the official parameter names, so that an official
-checkpoint (``dino_deitsmall16_pretrain.pth``) loads with ``strict=True`` after :func:`map_dino_state_dict`."""
+"""DINO's ViT (``vision_transformer.py`` of facebookresearch/dino) with the official parameter names, so that an
+official checkpoint (``dino_deitsmall16_pretrain.pth``) loads with ``strict=True`` after :func:`map_dino_state_dict`."""
 
 from __future__ import annotations
 

@@ -84,14 +84,22 @@ class Mask2AlphaRefiner:
 
         dev = self.device
         with torch.inference_mode():
-            image = torch.from_numpy(np.ascontiguousarray(request.image)).to(dev).permute(2, 0, 1)[None]
+            image = _tensor(request.image, np.uint8).to(dev).permute(2, 0, 1)[None]
             image = image.float().div_(255.0)
-            prob = torch.from_numpy(np.ascontiguousarray(request.prob, dtype=np.float32)).to(dev)[None, None]
-            tri = torch.from_numpy(np.ascontiguousarray(trimap)).to(dev)[None, None]
+            prob = _tensor(request.prob, np.float32).to(dev)[None, None]
+            tri = _tensor(trimap, np.uint8).to(dev)[None, None]
             out = self.net(image, prob, tri, backend=self.backend, step=step)
             alpha = out.alpha[0, 0].float().cpu().numpy()
         info.update(undecided=out.undecided_counts, sparse_sites=out.num_sites)
         return RefineResult(np.ascontiguousarray(alpha, dtype=np.float32), info)
+
+
+def _tensor(array: np.ndarray, dtype) -> "torch.Tensor":
+    """A CPU tensor over ``array`` (copied only when it is read-only, strided or of another dtype)."""
+    import torch
+
+    a = np.ascontiguousarray(array, dtype=dtype)
+    return torch.from_numpy(a if a.flags.writeable else a.copy())
 
 
 def _first_line(exc: BaseException) -> str:

@@ -29,8 +29,9 @@ OUT_CHANNELS = 2  # alpha-logit residual, blend gate
 @functools.lru_cache(maxsize=1)
 def spconv_available() -> bool:
     try:
-        with warnings.catch_warnings():  # spconv 2.3 uses deprecated torch.cuda.amp decorators at import
+        with warnings.catch_warnings():  # spconv 2.3 and ccimport use deprecated APIs at import
             warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)  # ccimport: locale.getdefaultlocale
             import spconv.pytorch  # noqa: F401
     except ImportError:
         return False

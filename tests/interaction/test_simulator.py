@@ -105,3 +105,12 @@ def test_protocols_give_the_right_prompts_and_are_deterministic():
         make_protocol("text", 5, accepts_text=False)
     with pytest.raises(ProtocolError):
         make_protocol("tap", 5, accepts_text=False)
+
+
+def test_plain_ritm_clicks_of_a_round_stay_on_one_region():
+    gt = np.zeros((80, 160), bool)
+    gt[10:70, 10:70] = True
+    gt[30:50, 110:130] = True  # depth 10, less than the ~15 px left in the big square around its clicked centre
+    clicks = sim.round_clicks(gt, None, 2, np.zeros_like(gt), separate=False)
+    assert clicks[0].x < 80 and clicks[1].x < 80
+    assert sim.round_clicks(gt, None, 2, np.zeros_like(gt))[1].x > 100  # separated: the other square  # the second click lands next to the first (clicked pixel only)

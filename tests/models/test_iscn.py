@@ -138,3 +138,12 @@ def test_encodes_once_per_image(disc_image):
     for x in (40, 80, 120):
         pred.segment(request(image, click_set(x, 60)), no_progress, never_cancel)
     assert len(calls) == 1
+
+
+def test_torchvision_cpu_nms_fallback():
+    from mattestudio.models.torchvision_compat import _nms_cpu
+
+    boxes = torch.tensor([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60], [0, 0, 10, 10.5]], dtype=torch.float)
+    scores = torch.tensor([0.9, 0.8, 0.7, 0.95])
+    assert _nms_cpu(boxes, scores, 0.5).tolist() == [3, 2]
+    assert _nms_cpu(boxes, scores, 0.99).tolist() == [3, 0, 1, 2]
