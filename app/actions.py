@@ -31,6 +31,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("undo", "&Undo", "undo", ("Ctrl+Z",), "Undo the last prompt, or the last round"),
     ActionSpec("redo", "&Redo", "redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo"),
     ActionSpec("run", "&Run Round", "run", ("Return", "Enter"), "Run a round with the open prompts (Enter)"),
+    ActionSpec("auto", "&Auto", "auto", ("A",),
+               "Propose a first round for the current instance without prompts (GFM, the salient subject)"),
     ActionSpec("cancel", "&Cancel", "cancel", ("Esc",), "Cancel the running round or the gesture (Esc)"),
     ActionSpec("tool_click", "&Click", "click", ("C",), "Click: left = foreground, right or Shift = background",
                True, "tool"),

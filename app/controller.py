@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from mattestudio.interaction.backends import replace_backends
+from mattestudio.interaction.backends import auto_round, replace_backends
 from mattestudio.interaction.errors import USER_ERRORS
 from mattestudio.interaction.imageio import load_image
 from mattestudio.interaction.prompts import Prompt
@@ -262,7 +262,23 @@ class Controller(QObject):
         self.host.cancel(lambda job: job.kind == JobKind.ROUND and job.instance == name)
         session = self.session
         self._round_id += 1
-        return self._submit(JobKind.ROUND, lambda p, c: session.compute(ticket, p, c), instance=name, payload=ticket)
+        return self._submit(JobKind.ROUND, lambda p, c: _computed_and_packed(session, ticket, p, c), instance=name,
+                            payload=ticket)
+
+    def auto_round(self) -> Job | None:
+        """Propose a first round for the current instance with the prompt-free back-end (salient subject)."""
+        self.auto_timer.stop()
+        if self.session is None or self.current is None:
+            return None
+        ticket = self._guard(auto_round, self.session, self.current, self.session.device)
+        if ticket is None:
+            return None
+        name = self.current
+        self.host.cancel(lambda job: job.kind == JobKind.ROUND and job.instance == name)
+        session = self.session
+        self._round_id += 1
+        return self._submit(JobKind.ROUND, lambda p, c: _computed_and_packed(session, ticket, p, c), instance=name,
+                            payload=ticket)
 
     def cancel(self) -> None:
         if self.host.cancel(lambda job: job.kind == JobKind.ROUND):
@@ -344,3 +360,11 @@ class Controller(QObject):
         if job.kind == JobKind.ROUND:
             self.status.emit(f"round of '{job.instance}' cancelled; its prompts stay in the open round")
         self._settle()
+
+
+def _computed_and_packed(session, ticket, progress, cancel):
+    """Run a round on the worker, and make its compact (PNG) form there too, so that committing it on the GUI thread
+    (which releases the previous round to that form) never encodes."""
+    result = session.compute(ticket, progress, cancel)
+    result.pack()
+    return result

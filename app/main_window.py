@@ -77,7 +77,7 @@ class MainWindow(FileActions, QMainWindow):
         return {
             "open": self.open_dialog, "save": self.save, "save_as": self.save_as, "export": self.export_dialog,
             "preferences": self.preferences_dialog, "quit": self.close, "undo": c.undo, "redo": c.redo,
-            "run": c.run_round, "cancel": self.cancel,
+            "run": c.run_round, "auto": c.auto_round, "cancel": self.cancel,
             "tool_click": lambda: self.set_tool(ToolKind.CLICK),
             "tool_scribble": lambda: self.set_tool(ToolKind.SCRIBBLE),
             "tool_box": lambda: self.set_tool(ToolKind.BOX), "tool_pan": lambda: self.set_tool(ToolKind.PAN),
@@ -97,7 +97,7 @@ class MainWindow(FileActions, QMainWindow):
         for k in ("save", "save_as", "export", "preferences", "quit"):
             file_menu.addAction(a[k])
         edit = self.menuBar().addMenu("&Edit")
-        for k in ("undo", "redo", "run", "cancel", "add_instance", "delete_instance"):
+        for k in ("undo", "redo", "run", "auto", "cancel", "add_instance", "delete_instance"):
             edit.addAction(a[k])
         tools = self.menuBar().addMenu("&Tools")
         for k in ("tool_click", "tool_scribble", "tool_box", "tool_pan", "text_prompt", "brush_smaller",
@@ -109,7 +109,7 @@ class MainWindow(FileActions, QMainWindow):
         bar = QToolBar("Main")
         bar.setObjectName("mainToolBar")
         for k in ("open", "save", "export", None, "undo", "redo", None, "tool_click", "tool_scribble", "tool_box",
-                  "tool_pan", None, "run", "cancel", None, "zoom_in", "zoom_out", "fit", "actual_size"):
+                  "tool_pan", None, "run", "auto", "cancel", None, "zoom_in", "zoom_out", "fit", "actual_size"):
             bar.addSeparator() if k is None else bar.addAction(a[k])
         self.addToolBar(bar)
         prompt_bar = QToolBar("Text prompt")

@@ -33,6 +33,19 @@ def choices(role: str) -> list[BackendChoice]:
     return out
 
 
+AUTO_SEGMENTER = "gfm"
+
+
+def auto_round(session: Session, name: str, device: str = "cpu"):
+    """A ticket for the prompt-free "Auto" proposal: the whole image as the box, segmented by GFM's glance decoder
+    (the salient subject) for this round only; the session's own back-ends stay as they are."""
+    from .prompts import Box
+
+    seg = registry.create(AUTO_SEGMENTER, "segmenter", device)
+    box = Box(0, 0, session.width - 1, session.height - 1)
+    return session.begin_round(name, [box], segmenter=seg)
+
+
 def replace_backends(session: Session, segmenter: str | object, refiner: str | object, device: str) -> None:
     """Give ``session`` new back-ends (by name or as objects); its instances and rounds stay as they are."""
     seg = registry.create(segmenter, "segmenter", device) if isinstance(segmenter, str) else segmenter

@@ -85,6 +85,7 @@ class RoundTicket:
     prompts: tuple[Prompt, ...]
     consumed_pending: int
     request: SegmentRequest
+    segmenter: object | None = None  # a segmenter for this round only (e.g. the prompt-free "Auto" proposal)
 
 
 def image_key(image: np.ndarray) -> str:
@@ -174,8 +175,10 @@ class Session:
         return p
 
     # ----------------------------------------------------------------- rounds
-    def begin_round(self, name: str, prompts: list[Prompt] | tuple[Prompt, ...] | None = None) -> RoundTicket:
-        """Snapshot a round of ``prompts`` (default: the open round's pending prompts) for ``name``."""
+    def begin_round(self, name: str, prompts: list[Prompt] | tuple[Prompt, ...] | None = None,
+                    segmenter: object | None = None) -> RoundTicket:
+        """Snapshot a round of ``prompts`` (default: the open round's pending prompts) for ``name``; ``segmenter``
+        replaces the session's segmenter for this round only."""
         inst = self.instance(name)
         consumed = 0
         if prompts is None:
@@ -200,14 +203,15 @@ class Session:
             image_key=self.key,
         )
         inst.generation += 1
-        return RoundTicket(name, inst.generation, prompts, consumed, request)
+        return RoundTicket(name, inst.generation, prompts, consumed, request, segmenter)
 
     def compute(self, ticket: RoundTicket, progress: ProgressFn = no_progress,
                 cancel: CancelFn = never_cancel) -> RoundResult:
         """Run segmenter, trimap and refiner for ``ticket``; touches no session state (safe on a worker thread)."""
         req = ticket.request
         t0 = time.perf_counter()
-        seg = self.segmenter.segment(req, lambda f, m="": progress(0.5 * f, m), cancel)
+        segmenter = ticket.segmenter or self.segmenter
+        seg = segmenter.segment(req, lambda f, m="": progress(0.5 * f, m), cancel)
         t1 = time.perf_counter()
         trimap = trimap_from_prob(self.image, seg.prob)
         ref = self.refiner.refine(RefineRequest(self.image, seg.prob, trimap, self.key),
@@ -215,12 +219,10 @@ class Session:
         t2 = time.perf_counter()
         progress(1.0, "done")
         warnings = list(seg.info.get("warnings", [])) + list(ref.info.get("warnings", []))
-        # results live on the 16-bit grid of their packed form, so undo/redo and project files restore them exactly;
-        # the packed form is made here, off the thread that commits
-        result = RoundResult(quantise16(seg.prob), quantise16(ref.alpha), req.conflict, trimap,
-                             seg.logits, t1 - t0, t2 - t1, warnings)
-        result.pack()
-        return result
+        # results live on the 16-bit grid of their packed form, so undo/redo and project files restore them exactly
+        # (a UI calls ``result.pack()`` on its worker too, so that committing never encodes on the GUI thread)
+        return RoundResult(quantise16(seg.prob), quantise16(ref.alpha), req.conflict, trimap,
+                           seg.logits, t1 - t0, t2 - t1, warnings)
 
     def is_current(self, ticket: RoundTicket) -> bool:
         inst = self.instances.get(ticket.instance)

@@ -32,18 +32,38 @@ def band_radius(height: int, width: int) -> float:
     return max(2.0, 0.006 * math.hypot(height, width))
 
 
+#: images larger than this (long side) get their trimap computed at this size and upsampled
+WORK_SIDE = 1024
+
+
 def trimap_from_prob(image: np.ndarray, prob: np.ndarray, *, scale: float = 1.0,
                      min_factor: float = 0.5, max_factor: float = 3.0) -> np.ndarray:
     """Trimap (uint8 0/128/255) around the 0.5 contour of ``prob``.
 
     The band's half-width at each boundary point is ``base * f`` with ``f`` between ``min_factor`` (hard, clean edges)
-    and ``max_factor`` (hair, fur, soft prediction), where ``base`` grows with the image diagonal.
+    and ``max_factor`` (hair, fur, soft prediction), where ``base`` grows with the image diagonal. Large images are
+    processed at a working size; the full-resolution boundary always stays inside the band.
     """
     h, w = prob.shape
+    base = band_radius(h, w) * scale
+    s = min(1.0, WORK_SIDE / max(h, w))
+    if s >= 1.0:
+        return _trimap(image, prob, base, min_factor, max_factor)
+    size = (max(2, round(w * s)), max(2, round(h * s)))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    p_small = cv2.resize(prob.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    tri = cv2.resize(_trimap(small, p_small, base * s, min_factor, max_factor), (w, h),
+                     interpolation=cv2.INTER_NEAREST)
+    mask = prob >= 0.5
+    tri[(tri == FG) & ~mask] = UNKNOWN
+    tri[(tri == BG) & mask] = UNKNOWN
+    return tri
+
+
+def _trimap(image: np.ndarray, prob: np.ndarray, base: float, min_factor: float, max_factor: float) -> np.ndarray:
     mask = (prob >= 0.5).astype(np.uint8)
     if mask.min() == mask.max():
         return np.where(mask > 0, FG, BG).astype(np.uint8)
-    base = band_radius(h, w) * scale
     window = max(7, int(round(base * 4)) | 1)
     fuzz = _fuzziness(image, prob, window)
     # boundary pixels: where the mask changes within a 3x3 neighbourhood

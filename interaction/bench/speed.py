@@ -1,5 +1,6 @@
-"""``bench --speed``: wall time of one round (segment + refine), a follow-up click round and an export-like step
-(``Session.alphas()``) on generated photo-like images of several sizes, each size in a fresh subprocess so that its
+"""``bench --speed``: wall time of one round (segment + refine), a follow-up click round, the alpha PNG export
+(exclusive alphas + 8-bit PNG) and the RGBA cut-out export (foreground estimation + PNG) on generated photo-like
+images of several sizes, each size in a fresh subprocess so that its
 peak RSS is its own. Needs no shared data: the image is the bundled sample photo with a procedural composited object,
 upscaled to the size asked for."""
 
@@ -19,7 +20,7 @@ import numpy as np
 MAX_MP = 40.0
 ASPECT = 0.75
 HEADER = (f"{'back-ends':<24} {'MP':>5} {'size':>10} {'segment s':>9} {'refine s':>8} {'round s':>8} "
-          f"{'click round s':>13} {'export s':>8} {'base RSS MB':>11} {'peak RSS MB':>11}")
+          f"{'click round s':>13} {'export s':>8} {'rgba s':>7} {'base RSS MB':>11} {'peak RSS MB':>11}")
 
 
 class SpeedError(ValueError):
@@ -58,14 +59,23 @@ def measure(megapixels: float, segmenter: str, refiner: str, device: str) -> dic
     t0 = time.perf_counter()
     r2 = session.run_round("object", clicks) if clicks else r1
     click_s = time.perf_counter() - t0 if clicks else None
-    t0 = time.perf_counter()
-    session.alphas()
-    export_s = time.perf_counter() - t0
+    import tempfile
+
+    from ..export import export_alpha, export_rgba
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        export_alpha(session.alphas()["object"], f"{tmp}/alpha.png")
+        export_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        export_rgba(image, session.alphas()["object"], f"{tmp}/cutout.png")
+        rgba_s = time.perf_counter() - t0
     return {"segmenter": segmenter, "refiner": refiner, "megapixels": megapixels, "width": image.shape[1],
             "height": image.shape[0], "segment_seconds": r1.segment_seconds, "refine_seconds": r1.refine_seconds,
             "round_seconds": r1.segment_seconds + r1.refine_seconds, "click_round_seconds": click_s,
             "click_segment_seconds": r2.segment_seconds, "click_refine_seconds": r2.refine_seconds,
-            "export_seconds": export_s, "base_rss_mb": base, "peak_rss_mb": peak_rss_mb()}
+            "export_seconds": export_s, "rgba_export_seconds": rgba_s, "base_rss_mb": base,
+            "peak_rss_mb": peak_rss_mb()}
 
 
 def check_backends(segmenter: str, refiners: list[str]) -> None:
@@ -116,7 +126,8 @@ def format_row(r: dict) -> str:
         return f"{name:<24} {r['megapixels']:>5g} failed: {r['error']}"
     return (f"{name:<24} {r['megapixels']:>5g} {r['width']:>5}x{r['height']:<4} {_s(r['segment_seconds']):>9} "
             f"{_s(r['refine_seconds']):>8} {_s(r['round_seconds']):>8} {_s(r['click_round_seconds']):>13} "
-            f"{_s(r['export_seconds']):>8} {r['base_rss_mb']:>11.0f} {r['peak_rss_mb']:>11.0f}")
+            f"{_s(r['export_seconds']):>8} {_s(r.get('rgba_export_seconds')):>7} {r['base_rss_mb']:>11.0f} "
+            f"{r['peak_rss_mb']:>11.0f}")
 
 
 def write_json(rows: list[dict], path: str | Path) -> None:

@@ -20,7 +20,7 @@ from ..protocol import CancelFn, ProgressFn, SegmentRequest, SegmentResult, chec
 from .colour import ColourModel
 from .geodesic import geodesic_distance
 from .graph import Pairwise, band_cut, grid_cut, pairwise_weights
-from .guided import guided_filter
+from .guided import guided_upsample
 
 
 @dataclass
@@ -29,8 +29,11 @@ class SegmenterConfig:
     coarse_side: int = 256  # long side of the coarse scale where colour models and the cut are iterated
     iterations: int = 4  # colour model <-> graph cut alternations at the coarse scale
     band: int = 3  # half-width (fine pixels) of the band re-solved at the fine scale
+    fine_smoothness: float = 1.0  # pairwise weight at the fine scale, relative to ``smoothness``
+    fine_interior: bool = False  # re-solve the whole foreground at the fine scale, not only a band around it
+    fine_pull: float = 0.3  # the new seeds' pull above which pixels are also re-solved at the fine scale
     bins: int = 16
-    smoothness: float = 25.0  # weight of the contrast-sensitive pairwise term
+    smoothness: float = 12.0  # weight of the contrast-sensitive pairwise term
     geo_gamma: float = 0.05  # cost of one Lab unit above the noise floor, as a share of the diagonal
     geo_blur: float = 1.0  # Gaussian sigma (px) that smooths the image for geodesic distances
     geo_tau: float = 1.0  # noise floor: this many times the median neighbour colour difference costs nothing
@@ -88,6 +91,10 @@ def _box_masks(boxes, s: float, size: tuple[int, int], ring: float) -> tuple[np.
         r = max(1, int(round(ring * max(x1 - x0, y1 - y0))))
         inner_ring[ya:yb, xa:xb] = True
         inner_ring[ya + r:yb - r, xa + r:xb - r] = False
+        # a box side on the bottom edge of the photo usually cuts the subject (people, objects standing on it):
+        # its ring says nothing about the background there
+        if yb >= h - 1:
+            inner_ring[max(ya + r, yb - r):yb, xa + r:xb - r] = False
     return outside, inner_ring
 
 
@@ -107,14 +114,15 @@ class ClassicSegmenter:
         cfg = self.config
         H, W = image.shape[:2]
         levels = []
-        for side in (cfg.coarse_side, cfg.work_side):
+        scales = ((cfg.coarse_side, cfg.smoothness), (cfg.work_side, cfg.smoothness * cfg.fine_smoothness))
+        for side, strength in scales:
             s = min(1.0, side / max(H, W))
             rgb = _resize(image, (max(1, round(W * s)), max(1, round(H * s)))) if s < 1.0 else image
             lab = _lab(rgb)
             smooth = cv2.GaussianBlur(lab, (0, 0), cfg.geo_blur)
             noise = float(np.median(np.sqrt(((smooth[:, 1:] - smooth[:, :-1]) ** 2).sum(-1)))) \
                 if lab.shape[1] > 1 else 0.0
-            levels.append(_Level(rgb, lab, self.colour.index(rgb), pairwise_weights(lab, cfg.smoothness), s,
+            levels.append(_Level(rgb, lab, self.colour.index(rgb), pairwise_weights(lab, strength), s,
                                  smooth, noise))
         self._cache = (key, image.shape, levels[0], levels[1])
         return levels[0], levels[1]
@@ -165,6 +173,15 @@ class ClassicSegmenter:
         if fg.any() and not fg.all():
             k = np.ones((2 * cfg.band + 1, 2 * cfg.band + 1), np.uint8)
             band = (cv2.dilate(labels.astype(np.uint8), k) != cv2.erode(labels.astype(np.uint8), k))
+            if cfg.fine_interior:
+                # the whole foreground is re-decided at the fine scale: holes (background seen between branches,
+                # strings or hair) that the coarse scale cannot represent can open
+                band |= labels
+            if pull is not None:
+                # where the new seeds pull, structures finer than the coarse scale (holes between branches, thin
+                # leaves) are decided at the fine scale too
+                near_new = np.maximum(pull[0], pull[1]) > cfg.fine_pull
+                band |= _resize(near_new.astype(np.uint8), fine.size, cv2.INTER_NEAREST) > 0
             cost_fg = self.colour.neg_log_likelihood(fine.idx, labels) + _resize(base_fg, fine.size, cv2.INTER_LINEAR)
             cost_bg = self.colour.neg_log_likelihood(fine.idx, ~labels) + _resize(base_bg, fine.size, cv2.INTER_LINEAR)
             labels = band_cut(labels | fg_hard_f & ~bg_hard_f, band, cost_fg, cost_bg, fine.pairwise, fg_hard_f,
@@ -174,7 +191,7 @@ class ClassicSegmenter:
             margin = np.zeros(labels.shape, np.float32)
         labels = (labels | fg_hard_f) & ~bg_hard_f
         prob_small = _soft(labels, margin)
-        prob = _upsample(prob_small, image, fine.scale) if fine.scale < 1.0 else prob_small
+        prob = _upsample(prob_small, fine.rgb, image) if fine.scale < 1.0 else prob_small
         progress(1.0, "segmented")
         return SegmentResult(prob.astype(np.float32), None, {"warnings": warnings, "work_scale": fine.scale})
 
@@ -249,20 +266,21 @@ def _soft(fg: np.ndarray, margin: np.ndarray) -> np.ndarray:
     return p.astype(np.float32)
 
 
-def _upsample(prob_small: np.ndarray, image: np.ndarray, s: float) -> np.ndarray:
+def _upsample(prob_small: np.ndarray, small_rgb: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """Full-resolution probability: bilinear, and near the boundary the guided filter's linear model fitted at the
+    working scale, so the edge follows the full-resolution image."""
     H, W = image.shape[:2]
     up = cv2.resize(prob_small, (W, H), interpolation=cv2.INTER_LINEAR)
-    # guided filter only near the boundary, on a crop around it, to follow image edges at full resolution
-    band = (up > 0.02) & (up < 0.98)
-    if not band.any():
+    band_small = (prob_small > 0.02) & (prob_small < 0.98)
+    if not band_small.any():
         return up
-    r = max(2, int(round(1.5 / s)))
-    ys, xs = np.nonzero(band)
-    y0, y1 = max(0, ys.min() - 2 * r), min(H, ys.max() + 2 * r + 1)
-    x0, x1 = max(0, xs.min() - 2 * r), min(W, xs.max() + 2 * r + 1)
-    guide = image[y0:y1, x0:x1].astype(np.float32) / 255.0
-    filt = np.clip(guided_filter(guide, up[y0:y1, x0:x1], r, 1e-3), 0.0, 1.0)
-    out = up.copy()
-    sub = band[y0:y1, x0:x1]
-    out[y0:y1, x0:x1][sub] = filt[sub]
-    return out
+    hs, ws = prob_small.shape
+    ys, xs = np.nonzero(band_small)
+    y0, y1 = max(0, int((ys.min() - 1) * H / hs)), min(H, int(np.ceil((ys.max() + 2) * H / hs)))
+    x0, x1 = max(0, int((xs.min() - 1) * W / ws)), min(W, int(np.ceil((xs.max() + 2) * W / ws)))
+    filt = guided_upsample(small_rgb.astype(np.float32) / 255.0, prob_small, image, radius=2, eps=1e-3,
+                           region=(y0, y1, x0, x1))
+    sub = up[y0:y1, x0:x1]
+    band = (sub > 0.02) & (sub < 0.98)
+    sub[band] = np.clip(filt[band], 0.0, 1.0)
+    return up

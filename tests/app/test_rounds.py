@@ -165,3 +165,16 @@ def test_failing_backend_shows_an_error_and_the_app_survives(qtbot, make_window,
     c.set_backends("classic", "classic", "cpu")
     name, committed = run_round(qtbot, window)
     assert committed and c.instance().result is not None
+
+
+def test_auto_proposes_a_first_round_without_prompts(qtbot, window):
+    c = window.controller
+    assert not c.instance().pending
+    with qtbot.waitSignal(c.roundFinished, timeout=ROUND_TIMEOUT_MS) as blocker:
+        window.actions["auto"].trigger()
+    name, committed = blocker.args
+    assert committed
+    inst = c.session.instance(name)
+    assert len(inst.rounds) == 1 and isinstance(inst.rounds[0].prompts[0], Box)
+    assert inst.result.alpha.shape == c.session.image.shape[:2]
+    assert c.session.segmenter.name == "classic"  # the proposal did not replace the session's back-end

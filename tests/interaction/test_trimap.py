@@ -37,3 +37,16 @@ def test_uniform_mask_has_no_unknown():
     img = np.zeros((10, 10, 3), np.uint8)
     assert (trimap_from_prob(img, np.ones((10, 10), np.float32)) == FG).all()
     assert (trimap_from_prob(img, np.zeros((10, 10), np.float32)) == BG).all()
+
+
+def test_large_images_keep_the_full_resolution_boundary_inside_the_band(monkeypatch):
+    import mattestudio.interaction.trimap as tm
+
+    monkeypatch.setattr(tm, "WORK_SIDE", 100)  # force the working-size path on a small image
+    prob = _disc(300, 400, 97).astype(np.float32)
+    img = np.full((300, 400, 3), 90, np.uint8)
+    tri = tm.trimap_from_prob(img, prob)
+    mask = prob >= 0.5
+    edge = mask ^ np.roll(mask, 1, axis=1)
+    assert (tri[edge] == UNKNOWN).all()
+    assert not ((tri == FG) & ~mask).any() and not ((tri == BG) & mask).any()

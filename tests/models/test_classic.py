@@ -45,6 +45,8 @@ def test_guided_upsampling_matches_a_plain_resize_of_the_coefficients():
     ref = (cv2.resize(a, (159, 111)) * gf / 255.0).sum(-1) + cv2.resize(b, (159, 111))
     for rows in (7, 512):  # strips give the same result as one pass
         np.testing.assert_allclose(guided_upsample(gs, ps, gf, rows=rows), ref, atol=1e-4)
+    win = guided_upsample(gs, ps, gf, rows=9, region=(20, 70, 30, 101))
+    np.testing.assert_allclose(win, ref[20:70, 30:101], atol=1e-4)
 
 
 def test_closed_form_recovers_a_linear_blend(disc_image):
@@ -58,3 +60,19 @@ def test_closed_form_recovers_a_linear_blend(disc_image):
     assert np.abs(est[band] - alpha[band]).mean() < 0.06
     res = ClassicRefiner().refine(RefineRequest(img, alpha, tri), lambda *a: None, lambda: False)
     assert res.alpha.dtype == np.float32 and np.abs(res.alpha - alpha).mean() < 0.02
+
+
+def test_guided_filter_restricted_to_a_region_is_exact_inside_it():
+    import cv2
+
+    from mattestudio.models.classic.guided import guided_filter
+
+    rng = np.random.default_rng(1)
+    guide = rng.random((60, 80, 3)).astype(np.float32)
+    src = rng.random((60, 80)).astype(np.float32)
+    where = np.zeros((60, 80), bool)
+    where[10:50, 20:70] = True
+    full = guided_filter(guide, src, 2, 1e-3)
+    part = guided_filter(guide, src, 2, 1e-3, where)
+    inner = cv2.erode(where.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    np.testing.assert_allclose(part[inner], full[inner], atol=1e-4)

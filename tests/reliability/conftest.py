@@ -7,15 +7,8 @@ import socket
 
 import pytest
 
+from netguard import refuse as _refuse
 from reliability_images import CASES, write_cases
-
-
-class NetworkUsed(AssertionError):
-    """A test under tests/reliability tried to open a network socket."""
-
-
-def _refuse(*args, **kwargs):
-    raise NetworkUsed("network access is not allowed in tests (a socket was opened)")
 
 
 @pytest.fixture(autouse=True)

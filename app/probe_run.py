@@ -1,0 +1,60 @@
+"""``python -m mattestudio.app.probe_run [IMAGE]``: open the real window offscreen on a photo, run a box round and a
+click round on the worker, and print the longest event-loop gap of each (the responsiveness figure of the app)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from mattestudio.interaction.imageio import load_image
+    from mattestudio.interaction.prompts import Box, Click
+    from mattestudio.interaction.samples import sample_path
+    from mattestudio.interaction.session import Session
+
+    from .controller import Controller
+    from .main_window import MainWindow
+    from .probe import EventLoopProbe
+    from .settings import Settings
+
+    app = QApplication.instance() or QApplication([])
+    image = load_image(argv[0] if argv else sample_path()).rgb
+    h, w = image.shape[:2]
+    tmp = Path(tempfile.mkdtemp(prefix="mattestudio-probe-"))
+    window = MainWindow(Settings.at(tmp / "settings.ini"), Controller(), autosave_folder=tmp / "autosave",
+                        interactive=False)
+    window.show()
+    c = window.controller
+    c.set_session(Session(image))
+    rounds = [[Box(0.1 * w, 0.05 * h, 0.9 * w, 0.98 * h)], [Click(0.5 * w, 0.4 * h), Click(0.3 * w, 0.6 * h)],
+              [Click(0.05 * w, 0.05 * h, False)]]
+    gaps = []
+    for prompts in rounds:
+        for p in prompts:
+            c.add_prompt(p)
+        loop = QEventLoop()
+        c.roundFinished.connect(loop.quit)
+        probe = EventLoopProbe()
+        probe.start()
+        window.actions["run"].trigger()
+        QTimer.singleShot(120_000, loop.quit)
+        loop.exec()
+        c.roundFinished.disconnect(loop.quit)
+        gaps.append(probe.stop())
+    print(f"{w}x{h}: longest event-loop gap per round (ms): " + ", ".join(f"{g:.0f}" for g in gaps))
+    c.shutdown()
+    window.close()
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The training stream (shapes, ranges, determinism per seed, held-out split) and ``mattestudio train`` with resume."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from mattestudio.app.cli import main
+from mattestudio.interaction.synth.dataset import load_backgrounds
+from mattestudio.interaction.synth.stream import HELD_OUT, TRAIN, SceneConfig, make_scene, scene_seed
+from mattestudio.interaction.training import SynthSource
+
+SMALL = SceneConfig(width=(96, 128))
+
+
+def _background_folder(folder):
+    folder.mkdir(exist_ok=True)
+    rng = np.random.default_rng(3)
+    for i in range(2):
+        yy, xx = np.mgrid[0:90, 0:120]
+        img = np.stack([xx * 2, yy * 2, 128 + 0 * xx], -1) + rng.normal(0, 12, (90, 120, 3))
+        cv2.imwrite(str(folder / f"bg{i}.jpg"), np.clip(img, 0, 255).astype(np.uint8))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def bg_folder(tmp_path_factory):
+    return _background_folder(tmp_path_factory.mktemp("bg"))
+
+
+@pytest.fixture(scope="module")
+def photos(bg_folder):
+    return load_backgrounds(bg_folder)
+
+
+def test_scene_shapes_ranges_and_determinism(photos):
+    a = make_scene(scene_seed(TRAIN, 1, 0), photos, SMALL)
+    b = make_scene(scene_seed(TRAIN, 1, 0), photos, SMALL)
+    c = make_scene(scene_seed(HELD_OUT, 1, 0), photos, SMALL)
+    h, w = a.image.shape[:2]
+    assert a.image.dtype == np.uint8 and a.image.shape[2] == 3 and 96 <= w <= 128
+    assert np.array_equal(a.image, b.image) and not np.array_equal(a.image, c.image)
+    assert 1 <= len(a.alphas) <= 4 and len(a.facts) == len(a.alphas) == len(a.full)
+    for vis, own in zip(a.alphas, a.full):
+        assert vis.shape == (h, w) and vis.dtype == np.float32
+        assert 0.0 <= vis.min() and vis.max() <= 1.0 and np.all(vis <= own + 1e-6)
+    assert np.stack(a.alphas).sum(0).max() <= 1.0 + 1e-5  # occlusion: visible alphas never add above 1
+    soft = [((v > 0.05) & (v < 0.95)).mean() for v in a.alphas]
+    assert max(soft) > 0  # true soft alpha, not binary masks
+
+
+def test_rounds_of_every_task(photos):
+    src = SynthSource(photos, seed=2, scene=SMALL, tasks={"box": 1, "text": 1, "mixed": 1, "clicks": 1,
+                                                          "scribbles": 1})
+    seen = set()
+    for step in range(40):
+        if len(seen) == 5:
+            break
+        batch = src.segment_batch(step, 2)
+        assert [s.task for s in batch] == [batch[0].task] * 2  # one kind per batch
+        assert [s.prompts.texts for s in src.segment_batch(step, 2)] == [s.prompts.texts for s in batch]
+        for s in batch:
+            seen.add(s.task)
+            h, w = s.image.shape[:2]
+            assert s.target.shape == (h, w) and s.target.dtype == bool and s.target.any()
+            assert set(np.unique(s.conflict)) <= {0, 1, 2}
+            if s.task in ("clicks", "scribbles"):
+                assert s.prev_prob is not None and s.prev_prob.shape == (h, w) and len(s.prompts.boxes) == 1
+                assert len(s.prompts.clicks) + len(s.prompts.strokes) >= 1
+            if s.task in ("text", "mixed"):
+                assert s.prompts.texts and s.kind
+    assert seen == {"box", "text", "mixed", "clicks", "scribbles"}
+    m = src.matte_batch(0, 2)[0]
+    assert m.coarse.shape == m.alpha.shape and 0 <= m.coarse.min() and m.coarse.max() <= 1
+
+
+def test_train_resumes_and_continues_the_step_count(tmp_path, bg_folder):
+    cfg = {"model": "iscn", "preset": "tiny", "net": {"input_size": 64}, "batch": 2, "eval_every": 3,
+           "eval_count": 1, "checkpoint_every": 2, "seed": 4,
+           "options": {"scene_width": [96, 112], "tasks": {"box": 1, "text": 1}}}
+    path = tmp_path / "cfg.json"
+    path.write_text(json.dumps(cfg))
+    out = tmp_path / "run"
+    args = ["train", "iscn", "--config", str(path), "--out", str(out), "--data", str(bg_folder), "--no-progress"]
+    assert main(args + ["--steps", "2"]) == 0
+    state = json.loads((out / "checkpoint" / "state.json").read_text())
+    assert state["step"] == 2
+    assert main(args + ["--steps", "4", "--resume"]) == 0
+    lines = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
+    steps = [x["step"] for x in lines if "loss" in x]
+    assert steps == [1, 2, 3, 4]
+    evals = [x for x in lines if "eval" in x]
+    assert evals and "iou_box" in evals[-1]["eval"]
+    assert json.loads((out / "checkpoint" / "state.json").read_text())["step"] == 4
+    assert (out / "iscn_tiny.safetensors").stat().st_size < 16 * 2 ** 20
+
+
+def test_pairs_aim_at_two_instances_of_one_scene(photos):
+    src = SynthSource(photos, seed=3, scene=SceneConfig(width=(96, 128), instances=(2, 3)), tasks={"box": 1},
+                      pairs=True)
+    a, b = src.segment_batch(0, 2)
+    assert np.array_equal(a.image, b.image) and not np.array_equal(a.target, b.target)
