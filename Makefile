@@ -6,7 +6,7 @@ export NUMBA_CACHE_DIR ?= $(HOME)/.cache/mattestudio/numba
 # torch is pinned to the CPU build through this constraints file on every install (see docs/ENVIRONMENT notes)
 PIP := $(BIN)/python -m pip install -q -c constraints.txt
 
-.PHONY: run test lint venv venv-test bench-speed clean
+.PHONY: run test lint venv venv-test bench-speed package clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,5 +39,11 @@ test: venv-test lint
 bench-speed: venv
 	$(BIN)/mattestudio bench --speed
 
+# one-dir PyInstaller bundle in dist/mattestudio, then its offscreen smoke test (docs/PACKAGING.md)
+package: venv
+	$(PIP) -e ".[package]"
+	PY=$(BIN)/python bash packaging/build.sh
+	bash packaging/smoke.sh
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

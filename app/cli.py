@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "models": ("mattestudio.app.cli_models", "list the back-ends with their weights status and devices"),
     "bench": ("mattestudio.app.cli_bench", "benchmark: simulated user, matting metrics and peers (or --speed)"),
     "synth": ("mattestudio.app.cli_synth", "write a synthetic multi-instance benchmark set over background photos"),
+    "train": ("mattestudio.app.cli_train", "train iscn|mrn|mask2alpha|gfm on the synthetic stream (resumable)"),
 }
 
 

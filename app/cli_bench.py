@@ -31,13 +31,37 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--speed", action="store_true",
                    help="time one round and an export on generated 1/4/12 MP images instead (no data needed)")
     p.add_argument("--sizes", default="1,4,12", help="with --speed: megapixel sizes (default 1,4,12)")
+    p.add_argument("--soak", action="store_true",
+                   help="long session instead: 200 rounds on one instance, then 200 over 20 instances, printing RSS "
+                        "and the undo history held every 50 rounds (bundled sample, or the photo given as --data)")
+    p.add_argument("--soak-rounds", type=int, default=200, help="with --soak: rounds per phase (default 200)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.speed:
         return _run_speed(args)
+    if args.soak:
+        return _run_soak(args)
     return _run_bench(args)
+
+
+def _run_soak(args: argparse.Namespace) -> int:
+    import json
+
+    from mattestudio.interaction.bench import soak
+
+    if args.soak_rounds < 1:
+        raise CliError("--soak-rounds must be at least 1")
+    image = soak.soak_image(str(args.data) if args.data is not None and args.data.is_file() else None)
+    print(f"soak: {image.shape[1]}x{image.shape[0]} px, {args.soak_rounds} rounds on one instance, then "
+          f"{args.soak_rounds} over 20 instances", flush=True)
+    print(soak.HEADER, flush=True)
+    samples = soak.run_soak(image, rounds=args.soak_rounds, segmenter=args.segmenter, refiner=args.refiner,
+                            on_sample=lambda s: print(soak.format_sample(s), flush=True))
+    if args.json:
+        args.json.write_text(json.dumps([s.__dict__ for s in samples], indent=1))
+    return 0
 
 
 def _run_bench(args: argparse.Namespace) -> int:

@@ -255,25 +255,20 @@ class Controller(QObject):
         if not self.instance().pending:
             self.status.emit("add a click, scribble, box or text first")
             return None
-        ticket = self._guard(self.session.begin_round, self.current)
-        if ticket is None:
-            return None
-        name = self.current
-        self.host.cancel(lambda job: job.kind == JobKind.ROUND and job.instance == name)
-        session = self.session
-        self._round_id += 1
-        return self._submit(JobKind.ROUND, lambda p, c: _computed_and_packed(session, ticket, p, c), instance=name,
-                            payload=ticket)
+        return self._start_round(self._guard(self.session.begin_round, self.current))
 
     def auto_round(self) -> Job | None:
         """Propose a first round for the current instance with the prompt-free back-end (salient subject)."""
         self.auto_timer.stop()
         if self.session is None or self.current is None:
             return None
-        ticket = self._guard(auto_round, self.session, self.current, self.session.device)
+        return self._start_round(self._guard(auto_round, self.session, self.current, self.session.device))
+
+    def _start_round(self, ticket) -> Job | None:
+        """Submit ``ticket`` to the worker; a running round of the same instance is superseded."""
         if ticket is None:
             return None
-        name = self.current
+        name = ticket.instance
         self.host.cancel(lambda job: job.kind == JobKind.ROUND and job.instance == name)
         session = self.session
         self._round_id += 1

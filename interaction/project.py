@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from .atomic import atomic_path
-from .errors import ProjectError
-from .prompts import PromptError, prompt_from_dict
+from .errors import USER_ERRORS, ProjectError
+from .prompt_file import parse_prompt, printable
+from .prompts import PromptError
 from .results import PackedResult
 from .session import Round, Session, image_key
 
@@ -25,6 +27,7 @@ MAX_TOTAL = 2 * 1024 ** 3
 MAX_RATIO = 200  # uncompressed / compressed, beyond which a member is treated as a zip bomb
 MAX_MANIFEST = 50 * 1024 * 1024
 RESULT_KEYS = ("prob", "alpha", "conflict", "trimap")
+MAX_SECONDS = 1e9  # a recorded timing beyond this (or NaN) marks a damaged manifest
 
 
 def _round_entry(rnd: Round, prefix: str, files: dict[str, bytes]) -> dict:
@@ -80,25 +83,38 @@ def save_project(session: Session, path: str | os.PathLike, image_path: str | os
     return path
 
 
+def _inside_archive(name: str) -> bool:
+    """A plain relative member name: no absolute path, drive, backslash or '..' that would point outside."""
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and "\\" not in name and ":" not in name and \
+        all(part not in ("", ".", "..") for part in parts) and name.isprintable()
+
+
 def _read(zf: zipfile.ZipFile, name: object, limit: int = MAX_MEMBER) -> bytes:
     if not isinstance(name, str):
         raise ProjectError("a file name in the manifest is not a string")
+    if not _inside_archive(name):
+        raise ProjectError(f"the project lacks '{printable(name)}' (a name pointing outside the project is never "
+                           "read)")
     try:
         info = zf.getinfo(name)
     except KeyError:
-        raise ProjectError(f"the project lacks '{name}'") from None
+        raise ProjectError(f"the project lacks '{printable(name)}'") from None
     if info.file_size > limit or (info.compress_size and info.file_size / info.compress_size > MAX_RATIO
                                   and info.file_size > 1 << 20):
-        raise ProjectError(f"'{name}' in the project is implausibly large (a damaged file or a zip bomb)")
+        raise ProjectError(f"'{printable(name)}' in the project is implausibly large (a damaged file or a zip bomb)")
     with zf.open(info) as f:
         data = f.read(limit + 1)
     if len(data) > limit:
-        raise ProjectError(f"'{name}' in the project is larger than its header says")
+        raise ProjectError(f"'{printable(name)}' in the project is larger than its header says")
     return data
 
 
 def _decode_png(data: bytes, what: str) -> np.ndarray:
-    a = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    try:
+        a = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) if data else None
+    except cv2.error:
+        a = None
     if a is None:
         raise ProjectError(f"{what} in the project is not a readable PNG")
     return a
@@ -108,7 +124,7 @@ def _round(zf: zipfile.ZipFile, entry: object, shape: tuple[int, int], where: st
     if not isinstance(entry, dict) or not isinstance(entry.get("prompts"), list):
         raise ProjectError(f"{where}: malformed round")
     try:
-        prompts = tuple(prompt_from_dict(p) for p in entry["prompts"])
+        prompts = tuple(parse_prompt(p) for p in entry["prompts"])
         for p in prompts:
             p.validate(shape[1], shape[0])
     except PromptError as exc:
@@ -126,7 +142,7 @@ def _round(zf: zipfile.ZipFile, entry: object, shape: tuple[int, int], where: st
             raise ProjectError(f"{where}: the {key} map does not match the image size")
         blobs[key] = data
     times = [res.get("segment_seconds", 0.0), res.get("refine_seconds", 0.0)]
-    if not all(isinstance(t, (int, float)) and not isinstance(t, bool) and np.isfinite(t) for t in times):
+    if not all(isinstance(t, (int, float)) and not isinstance(t, bool) and abs(t) < MAX_SECONDS for t in times):
         raise ProjectError(f"{where}: malformed timings")
     warnings = res.get("warnings", [])
     if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
@@ -150,7 +166,7 @@ def load_project(path: str | os.PathLike, segmenter: str | object | None = None,
         with zipfile.ZipFile(path) as zf:
             try:
                 manifest = json.loads(_read(zf, "manifest.json", MAX_MANIFEST).decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            except (ValueError, RecursionError):  # not UTF-8, not JSON, or a number of more than 4300 digits
                 raise ProjectError(f"{path}: the manifest is not valid JSON") from None
             if sum(i.file_size for i in zf.infolist()) > MAX_TOTAL:
                 raise ProjectError(f"{path}: the project unpacks to more than {MAX_TOTAL >> 30} GB")
@@ -158,9 +174,13 @@ def load_project(path: str | os.PathLike, segmenter: str | object | None = None,
     except zipfile.BadZipFile:
         raise ProjectError(f"{path}: not a MatteStudio project (not a zip file, or damaged)") from None
     except ProjectError as exc:
-        if str(exc).startswith(str(path)):
-            raise
-        raise ProjectError(f"{path}: {exc}") from None
+        text = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
+        raise ProjectError(printable(text, 1000)) from None
+    except USER_ERRORS:
+        raise
+    except (OSError, EOFError, zlib.error, NotImplementedError, RuntimeError, ValueError) as exc:
+        # what zipfile raises on damaged headers or data (e.g. an unsupported version or compression method)
+        raise ProjectError(f"{path}: the project file is damaged ({printable(exc)})") from None
 
 
 def _session_from(zf, manifest, segmenter, refiner, device, path) -> Session:
@@ -207,7 +227,7 @@ def _session_from(zf, manifest, segmenter, refiner, device, path) -> Session:
         inst.redo_rounds = [_round(zf, r, shape, f"instance '{inst.name}' undone round {k + 1}")
                             for k, r in enumerate(e.get("redo_rounds", []))]
         try:
-            inst.pending = [session.validate(prompt_from_dict(p)) for p in e.get("pending", [])]
+            inst.pending = [session.validate(parse_prompt(p)) for p in e.get("pending", [])]
         except PromptError as exc:
             raise ProjectError(f"instance '{inst.name}' open round: {exc}") from None
     return session

@@ -24,13 +24,29 @@ def _reject_constant(name: str):
     raise PromptError(f"numbers must be finite, found {name}")
 
 
+def printable(text: object, limit: int = 60) -> str:
+    """``text`` on one line for an error message (control characters escaped, long text cut)."""
+    s = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return s if len(s) <= limit else s[:limit] + "..."
+
+
+def parse_prompt(d: object) -> Prompt:
+    """:func:`prompt_from_dict` whose every failure on malformed JSON values is a one-line :class:`PromptError`."""
+    try:
+        return prompt_from_dict(d)
+    except PromptError as exc:
+        raise PromptError(printable(exc, 300)) from None
+    except (TypeError, OverflowError):  # e.g. a list as the type, or an integer too large for a float
+        raise PromptError("malformed prompt (a field has the wrong type or an impossible value)") from None
+
+
 def parse_prompts(data: object) -> list[InstancePrompts]:
     """Validate the decoded JSON structure; errors say where (instance, round, prompt)."""
     if not isinstance(data, dict):
         raise PromptError("the prompts file must hold a JSON object with an 'instances' list")
     unknown = set(data) - {"instances", "version"}
     if unknown:
-        raise PromptError(f"unknown top-level field(s): {', '.join(sorted(map(str, unknown)))}")
+        raise PromptError(f"unknown top-level field(s): {printable(', '.join(sorted(map(str, unknown))))}")
     insts = data.get("instances")
     if not isinstance(insts, list) or not insts:
         raise PromptError("'instances' must be a non-empty list")
@@ -42,10 +58,12 @@ def parse_prompts(data: object) -> list[InstancePrompts]:
             raise PromptError(f"instance {i}: must be an object with 'name' and 'rounds'")
         extra = set(inst) - {"name", "rounds"}
         if extra:
-            raise PromptError(f"instance {i}: unknown field(s) {', '.join(sorted(map(str, extra)))}")
+            raise PromptError(f"instance {i}: unknown field(s) {printable(', '.join(sorted(map(str, extra))))}")
         name = inst.get("name", f"instance {i}")
-        if not isinstance(name, str) or not name.strip() or len(name) > 100 or any(c in name for c in "/\\\0"):
-            raise PromptError(f"instance {i}: name must be a non-empty string without / or \\ (at most 100 chars)")
+        if (not isinstance(name, str) or not name.strip() or len(name) > 100 or any(c in name for c in "/\\")
+                or not name.isprintable()):
+            raise PromptError(f"instance {i}: name must be a non-empty string without / or \\ or control "
+                              "characters (at most 100 chars)")
         name = name.strip()
         if name in seen:
             raise PromptError(f"instance {i}: the name '{name}' is used twice")
@@ -62,7 +80,7 @@ def parse_prompts(data: object) -> list[InstancePrompts]:
             prompts = []
             for k, p in enumerate(rnd, 1):
                 try:
-                    prompts.append(prompt_from_dict(p))
+                    prompts.append(parse_prompt(p))
                 except PromptError as exc:
                     raise PromptError(f"instance '{name}', round {r}, prompt {k}: {exc}") from None
             parsed.append(tuple(prompts))
@@ -85,6 +103,8 @@ def load_prompts(path: str | os.PathLike) -> list[InstancePrompts]:
         raise PromptError(f"{p}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     except RecursionError:
         raise PromptError(f"{p}: the JSON is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise PromptError(f"{p}: invalid JSON ({printable(exc)})") from None
     try:
         return parse_prompts(data)
     except PromptError as exc:
@@ -96,4 +116,4 @@ def dump_prompts(instances: list[InstancePrompts]) -> str:
                                      for i in instances]}, indent=1, allow_nan=False)
 
 
-__all__ = ["InstancePrompts", "parse_prompts", "load_prompts", "dump_prompts"]
+__all__ = ["InstancePrompts", "parse_prompts", "parse_prompt", "load_prompts", "dump_prompts", "printable"]

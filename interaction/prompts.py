@@ -22,7 +22,10 @@ class PromptError(ValueError):
 def _finite(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise PromptError(f"{name} must be a number, got {type(value).__name__}")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:
+        raise PromptError(f"{name} is too large") from None
     if not math.isfinite(v):
         raise PromptError(f"{name} must be finite, got {v}")
     return v
@@ -152,8 +155,8 @@ def prompt_from_dict(d: Any) -> Prompt:
     if not isinstance(d, dict):
         raise PromptError(f"a prompt must be an object, got {type(d).__name__}")
     kind = d.get("type")
-    if kind not in _FIELDS:
-        raise PromptError(f"unknown prompt type {kind!r} (use click, scribble, box or text)")
+    if not isinstance(kind, str) or kind not in _FIELDS:
+        raise PromptError(f"unknown prompt type {ascii(kind)[:40]} (use click, scribble, box or text)")
     required, optional = _FIELDS[kind]
     keys = set(d) - {"type"}
     missing = required - keys
@@ -161,7 +164,7 @@ def prompt_from_dict(d: Any) -> Prompt:
         raise PromptError(f"{kind} prompt lacks {', '.join(sorted(missing))}")
     unknown = keys - required - optional
     if unknown:
-        raise PromptError(f"{kind} prompt has unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+        raise PromptError(f"{kind} prompt has unknown field(s) {', '.join(sorted(ascii(k)[:40] for k in unknown))}")
     if kind == "click":
         return Click(d["x"], d["y"], d.get("positive", True))
     if kind == "scribble":

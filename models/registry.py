@@ -78,7 +78,10 @@ def _load(name: str) -> BackendInfo:
         if module is None:
             known = ", ".join(sorted(CATALOG))
             raise BackendError(f"unknown back-end '{name}' (known: {known})")
-        importlib.import_module(module)
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise BackendError(f"back-end '{name}' needs the package '{exc.name}', which is not installed") from None
         if name not in _REGISTRY:  # pragma: no cover - a catalog entry whose module forgot @register
             raise BackendError(f"back-end module {module} did not register '{name}'")
     return _REGISTRY[name]

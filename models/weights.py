@@ -109,6 +109,10 @@ def download(spec: WeightSpec, progress: Callable[[float, str], None] | None = N
     ``opener`` (default ``urllib.request.urlopen``) is injectable so tests never touch the network."""
     import urllib.request
 
+    if not spec.sha256:
+        raise WeightsError(f"weights '{spec.name}' have no recorded sha256; refusing to download them")
+    if not spec.source.startswith(("https://", "http://")):
+        raise WeightsError(f"weights '{spec.name}' have no download address ({spec.source!r})")
     target = cache_dir() / spec.filename
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
@@ -134,6 +138,8 @@ def download(spec: WeightSpec, progress: Callable[[float, str], None] | None = N
                                f"{spec.sha256[:12]}...; discarded")
         os.replace(part, target)
         return target
+    except OSError as exc:  # no network, an HTTP error, a full disk: one clear message, nothing left behind
+        raise WeightsError(f"download of {spec.name} from {spec.source} failed: {exc}") from None
     finally:
         if part.exists():
             part.unlink()

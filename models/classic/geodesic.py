@@ -13,47 +13,39 @@ INF = np.float32(1e10)
 
 
 @njit(cache=True, nogil=True)
-def _raster_scan(feat, dist, gamma, tau, passes):  # pragma: no cover - compiled
+def _sweep(feat, dist, gamma, tau, forward):  # pragma: no cover - compiled
+    """One raster sweep: forward visits rows top-down with the upper/left half-mask, backward the reverse."""
     h, w, c = feat.shape
     dys = (-1, -1, -1, 0)
     dxs = (-1, 0, 1, -1)
+    sign = 1 if forward else -1
+    for i in range(h):
+        y = i if forward else h - 1 - i
+        for j in range(w):
+            x = j if forward else w - 1 - j
+            best = dist[y, x]
+            for k in range(4):
+                yy = y + sign * dys[k]
+                xx = x + sign * dxs[k]
+                if yy < 0 or yy >= h or xx < 0 or xx >= w:
+                    continue
+                d2 = 0.0
+                for ch in range(c):
+                    diff = feat[y, x, ch] - feat[yy, xx, ch]
+                    d2 += diff * diff
+                step = 1.4142135 if (dys[k] != 0 and dxs[k] != 0) else 1.0
+                cost = max(0.0, np.sqrt(d2) - tau) * gamma
+                cand = dist[yy, xx] + np.sqrt(step * step + cost * cost)
+                if cand < best:
+                    best = cand
+            dist[y, x] = best
+
+
+@njit(cache=True, nogil=True)
+def _raster_scan(feat, dist, gamma, tau, passes):  # pragma: no cover - compiled
     for _ in range(passes):
-        for y in range(h):
-            for x in range(w):
-                best = dist[y, x]
-                for k in range(4):
-                    yy = y + dys[k]
-                    xx = x + dxs[k]
-                    if yy < 0 or xx < 0 or xx >= w:
-                        continue
-                    d2 = 0.0
-                    for ch in range(c):
-                        diff = feat[y, x, ch] - feat[yy, xx, ch]
-                        d2 += diff * diff
-                    step = 1.4142135 if (dys[k] != 0 and dxs[k] != 0) else 1.0
-                    cost = max(0.0, np.sqrt(d2) - tau) * gamma
-                    cand = dist[yy, xx] + np.sqrt(step * step + cost * cost)
-                    if cand < best:
-                        best = cand
-                dist[y, x] = best
-        for y in range(h - 1, -1, -1):
-            for x in range(w - 1, -1, -1):
-                best = dist[y, x]
-                for k in range(4):
-                    yy = y - dys[k]
-                    xx = x - dxs[k]
-                    if yy >= h or xx < 0 or xx >= w:
-                        continue
-                    d2 = 0.0
-                    for ch in range(c):
-                        diff = feat[y, x, ch] - feat[yy, xx, ch]
-                        d2 += diff * diff
-                    step = 1.4142135 if (dys[k] != 0 and dxs[k] != 0) else 1.0
-                    cost = max(0.0, np.sqrt(d2) - tau) * gamma
-                    cand = dist[yy, xx] + np.sqrt(step * step + cost * cost)
-                    if cand < best:
-                        best = cand
-                dist[y, x] = best
+        _sweep(feat, dist, gamma, tau, True)
+        _sweep(feat, dist, gamma, tau, False)
     return dist
 
 

@@ -28,6 +28,11 @@ CLIP_B32 = WeightSpec("clip_vit_b_32_openai", "ViT-B-32.pt",
                       "MIT (OpenAI CLIP)", 224, env_var="MATTESTUDIO_CLIP_B32")
 
 #: the project's trained ISCN weights by preset (filled when trained weights ship in weights/)
-OWN: dict[str, WeightSpec] = {}
+OWN: dict[str, WeightSpec] = {
+    "tiny": WeightSpec("iscn_tiny", "iscn_tiny.safetensors",
+                       "e37861337f14fe9f02cf54fbc7c7b9d3b01a71638b88f9fd1735c80701aaba58", "bundled",
+                       "Apache-2.0 (MatteStudio; trained on synthetic composites, see weights/iscn_tiny.md)", 512,
+                       bundled=True, env_var="MATTESTUDIO_ISCN_TINY"),
+}
 
 ALL = tuple(SAM.values()) + (MOBILE_SAM, CLIP_B32) + tuple(OWN.values())

@@ -96,3 +96,11 @@ def test_speed_mode_measures_in_a_subprocess(tmp_path, capsys):
     assert row["width"] * row["height"] == pytest.approx(20_000, rel=0.05)
     assert row["peak_rss_mb"] >= row["base_rss_mb"] > 0 and row["round_seconds"] > 0
     assert "classic" in capsys.readouterr().out
+
+
+def test_soak_mode_prints_memory_and_history(tmp_path, capsys):
+    rc = main(["bench", "--soak", "--soak-rounds", "3", "--json", str(tmp_path / "soak.json")])
+    out = capsys.readouterr().out
+    assert rc == 0 and "RSS MB" in out and "20 instances" in out
+    samples = json.loads((tmp_path / "soak.json").read_text())
+    assert samples[-1]["held_results"] <= 20 * samples[-1]["history_limit"]

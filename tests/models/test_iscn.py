@@ -34,7 +34,8 @@ def predictor(cfg=SMALL, tokenizer=None):
     return ISCNPredictor(ISCN(cfg), torch.device("cpu"), tokenizer, ("no trained weights",))
 
 
-def test_segment_shapes_ranges_and_feedback(disc_image):
+def test_segment_shapes_ranges_and_feedback(disc_image, monkeypatch):
+    monkeypatch.setattr("mattestudio.models.iscn.specs.OWN", {})  # the path without trained weights
     image, _ = disc_image
     pred = build(device="cpu")
     prompts = PromptSet(clicks=np.array([[80, 60]], np.float32), click_labels=np.array([True]),

@@ -34,7 +34,8 @@ def test_prm_keeps_certain_alpha_and_replaces_the_band():
     assert torch.equal(out[band], fine[band]) and torch.equal(out[~band], coarse[~band])
 
 
-def test_coarse_to_fine_tiles_cover_the_uncertain_band():
+def test_coarse_to_fine_tiles_cover_the_uncertain_band(monkeypatch):
+    monkeypatch.setattr("mattestudio.models.mrn.specs.OWN", {})  # the path without trained weights
     pred = build(work_size=64, tile=64, tile_overlap=16)
     rng = np.random.default_rng(0)
     image = rng.integers(0, 255, (150, 130, 3), dtype=np.uint8)
@@ -56,7 +57,9 @@ def test_hard_pixel_l1():
     assert abs(hard_l1(pred, gt).item() - 1.3) < 1e-6
 
 
-def test_session_iscn_then_mrn(disc_image):
+def test_session_iscn_then_mrn(disc_image, monkeypatch):
+    monkeypatch.setattr("mattestudio.models.iscn.specs.OWN", {})  # the paths without trained weights
+    monkeypatch.setattr("mattestudio.models.mrn.specs.OWN", {})
     image, _ = disc_image
     s = Session(image, segmenter="iscn", refiner="mrn", device="auto")
     s.add_instance("disc")
@@ -67,3 +70,17 @@ def test_session_iscn_then_mrn(disc_image):
     assert r2.logits is not None
     assert any("ISCN" in w for w in r2.warnings) and any("MRN" in w for w in r2.warnings)
     assert set(s.alphas()) == {"disc"}
+
+
+def test_bundled_weights_are_found_verified_and_used(disc_image):
+    """The shipped tiny ISCN and MRN load from weights/ after their sha256 check: no random-init warning."""
+    from mattestudio.interaction.backends import reports
+
+    status = {w.name: w.status for r in reports() for w in r.weights}
+    assert status["iscn_tiny"] == "bundled" and status["mrn_tiny"] == "bundled"
+    image, _ = disc_image
+    s = Session(image, segmenter="iscn", refiner="mrn")
+    s.add_instance("disc")
+    res = s.run_round("disc", [Box(40, 20, 120, 100)])
+    assert not any("no trained weights" in w for w in res.warnings)
+    assert res.alpha.shape == image.shape[:2]

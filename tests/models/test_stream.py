@@ -83,13 +83,15 @@ def test_train_resumes_and_continues_the_step_count(tmp_path, bg_folder):
     path.write_text(json.dumps(cfg))
     out = tmp_path / "run"
     args = ["train", "iscn", "--config", str(path), "--out", str(out), "--data", str(bg_folder), "--no-progress"]
-    assert main(args + ["--steps", "2"]) == 0
+    assert main(args + ["--steps", "4", "--until", "2"]) == 0
     state = json.loads((out / "checkpoint" / "state.json").read_text())
     assert state["step"] == 2
+    with open(out / "log.jsonl", "a") as f:  # a run stopped between checkpoints left a step after the checkpoint
+        f.write(json.dumps({"step": 3, "loss": 9.0}) + "\n")
     assert main(args + ["--steps", "4", "--resume"]) == 0
     lines = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
     steps = [x["step"] for x in lines if "loss" in x]
-    assert steps == [1, 2, 3, 4]
+    assert steps == [1, 2, 3, 4] and 9.0 not in [x["loss"] for x in lines if "loss" in x]
     evals = [x for x in lines if "eval" in x]
     assert evals and "iou_box" in evals[-1]["eval"]
     assert json.loads((out / "checkpoint" / "state.json").read_text())["step"] == 4

@@ -36,7 +36,7 @@ def test_scripts_and_spec_parse():
         for script in ("build.sh", "smoke.sh", "install-desktop.sh"):
             assert subprocess.run(["bash", "-n", str(PACKAGING / script)]).returncode == 0, script
             assert os.access(PACKAGING / script, os.X_OK), f"{script} is not executable"
-    for py in ("mattestudio.spec", "launcher.py", "rthook_numba.py"):
+    for py in ("mattestudio.spec", "launcher.py"):
         compile((PACKAGING / py).read_text(), py, "exec")
 
 

@@ -1,0 +1,10 @@
+"""Entry script of the packaged executable: the same ``mattestudio`` entry as the console script (the app without
+a subcommand, the headless tools with one)."""
+
+import multiprocessing
+
+from mattestudio.app.entry import main
+
+if __name__ == "__main__":
+    multiprocessing.freeze_support()
+    main()
