@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import time
 
@@ -25,7 +27,8 @@ def closed_form(image: np.ndarray, trimap: np.ndarray) -> np.ndarray:
         return fg.astype(np.float32)
     from pymatting import estimate_alpha_cf
 
-    alpha = estimate_alpha_cf(image.astype(np.float64) / 255.0, trimap.astype(np.float64) / 255.0)
+    with contextlib.redirect_stdout(io.StringIO()):  # pymatting prints a note whenever ichol needs a shift
+        alpha = estimate_alpha_cf(image.astype(np.float64) / 255.0, trimap.astype(np.float64) / 255.0)
     return np.clip(alpha, 0.0, 1.0).astype(np.float32)
 
 
