@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..nn.layers import ResidualBlock, conv_bn_act
+from ..nn.layers import ResidualBlock, UpFuse, conv_bn_act
 from .config import GFMConfig
 
 BG, TRANSITION, FG = 0, 1, 2
@@ -58,14 +58,6 @@ class Bridge(nn.Module):
         return x + self.convs(x)
 
 
-class UpBlock(nn.Module):
-    def __init__(self, c_in: int, c_skip: int, c_out: int):
-        super().__init__()
-        self.body = nn.Sequential(conv_bn_act(c_in + c_skip, c_out), conv_bn_act(c_out, c_out))
-
-    def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
-        x = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
-        return self.body(torch.cat([x, skip], 1))
 
 
 class Decoder(nn.Module):
@@ -77,7 +69,7 @@ class Decoder(nn.Module):
         skips = list(enc[:-1])[::-1]  # strides 16, 8, 4, 2
         c, ups = widths[0], []
         for skip, w in zip(skips, widths):
-            ups.append(UpBlock(c, skip, w))
+            ups.append(UpFuse(c, skip, w))
             c = w
         self.ups = nn.ModuleList(ups)
         self.head = nn.Conv2d(c, out_channels, 3, padding=1)

@@ -8,18 +8,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..nn.attention import FeedForward
 from ..nn.layers import LayerNorm2d
 from .config import SamViTConfig
 
 
-class MLPBlock(nn.Module):
-    def __init__(self, dim: int, hidden: int):
-        super().__init__()
-        self.lin1 = nn.Linear(dim, hidden)
-        self.lin2 = nn.Linear(hidden, dim)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.lin2(F.gelu(self.lin1(x)))
+#: SAM's MLP block has the same parameter names (lin1, lin2) and GELU as our feed-forward block
+MLPBlock = FeedForward
 
 
 def _rel_pos(q_size: int, k_size: int, rel_pos: torch.Tensor) -> torch.Tensor:

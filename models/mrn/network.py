@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..nn.attention import TransformerBlock
-from ..nn.layers import ResidualBlock, conv_bn_act
+from ..nn.layers import ResidualBlock, UpFuse, conv_bn_act
 from ..nn.posenc import sine_encoding_2d
 from .config import MRNConfig
 from .prm import progressive_refine
@@ -55,16 +55,6 @@ class GlobalBranch(nn.Module):
         return self.norm(t).transpose(1, 2).reshape(b, c, h, w)
 
 
-class FuseUp(nn.Module):
-    """Upsample x2, concatenate the local skip, two convs."""
-
-    def __init__(self, c_in: int, c_skip: int, c_out: int):
-        super().__init__()
-        self.body = nn.Sequential(conv_bn_act(c_in + c_skip, c_out), conv_bn_act(c_out, c_out))
-
-    def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
-        x = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
-        return self.body(torch.cat([x, skip], 1))
 
 
 def _alpha(x: torch.Tensor) -> torch.Tensor:
@@ -84,10 +74,10 @@ class MRN(nn.Module):
         self.local = nn.ModuleList(stages)
         self.global_branch = GlobalBranch(cfg)
         self.assemble = conv_bn_act(lw[3] + cfg.global_dim, lw[3], kernel=1)
-        self.up8 = FuseUp(lw[3], lw[2], dw[0])
-        self.up4 = FuseUp(dw[0], lw[1], dw[1])
-        self.up2 = FuseUp(dw[1], lw[0], dw[2])
-        self.up1 = FuseUp(dw[2], dw[3], dw[3])
+        self.up8 = UpFuse(lw[3], lw[2], dw[0])
+        self.up4 = UpFuse(dw[0], lw[1], dw[1])
+        self.up2 = UpFuse(dw[1], lw[0], dw[2])
+        self.up1 = UpFuse(dw[2], dw[3], dw[3])
         self.head8 = nn.Conv2d(dw[0], 1, 3, padding=1)
         self.head4 = nn.Conv2d(dw[1], 1, 3, padding=1)
         self.head1 = nn.Conv2d(dw[3], 1, 3, padding=1)
