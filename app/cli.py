@@ -16,7 +16,7 @@ from mattestudio import __version__
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "matte": ("mattestudio.app.cli_matte", "matte an image with prompts from a JSON file, write PNG alpha/RGBA"),
     "models": ("mattestudio.app.cli_models", "list the back-ends with their weights status and devices"),
-    "bench": ("mattestudio.app.cli_bench", "benchmark: simulated user, matting metrics and peers (or --speed)"),
+    "bench": ("mattestudio.app.cli_bench", "benchmark: simulated user, matting metrics and peers (or --speed, --soak)"),
     "synth": ("mattestudio.app.cli_synth", "write a synthetic multi-instance benchmark set over background photos"),
     "train": ("mattestudio.app.cli_train", "train iscn|mrn|mask2alpha|gfm on the synthetic stream (resumable)"),
 }
