@@ -75,13 +75,7 @@ class BackendReport:
 
 def cuda_available() -> bool:
     """Whether a CUDA device can be used (False without torch)."""
-    try:
-        import importlib
-
-        torch = importlib.import_module("torch")
-    except ImportError:
-        return False
-    return bool(torch.cuda.is_available())
+    return registry.cuda_available()
 
 
 def reports(quick: bool = False) -> list[BackendReport]:

@@ -27,14 +27,19 @@ def rasterise(prompts: list[Prompt] | tuple[Prompt, ...], height: int, width: in
         if isinstance(p, Click):
             cv2.circle(pos if p.positive else neg, (int(round(p.x)), int(round(p.y))), r, 1, -1)
         elif isinstance(p, Scribble):
-            target = pos if p.positive else neg
-            pts = np.round(np.array(p.points, np.float64)).astype(np.int32).reshape(-1, 1, 2)
-            thick = max(1, int(round(2 * p.radius)))
-            if len(pts) == 1:
-                cv2.circle(target, tuple(int(v) for v in pts[0, 0]), int(round(p.radius)), 1, -1)
-            else:
-                cv2.polylines(target, [pts], False, 1, thickness=thick, lineType=cv2.LINE_8)
+            draw_stroke(pos if p.positive else neg, p, 1)
     return pos.astype(bool), neg.astype(bool)
+
+
+def draw_stroke(canvas: np.ndarray, scribble: Scribble, value: int) -> np.ndarray:
+    """Paint ``scribble`` (its radius as half the stroke width; a single point as a disk) into ``canvas``."""
+    pts = np.round(np.array(scribble.points, np.float64)).astype(np.int32).reshape(-1, 1, 2)
+    if len(pts) == 1:
+        cv2.circle(canvas, tuple(int(v) for v in pts[0, 0]), int(round(scribble.radius)), value, -1)
+    else:
+        cv2.polylines(canvas, [pts], False, value, thickness=max(1, int(round(2 * scribble.radius))),
+                      lineType=cv2.LINE_8)
+    return canvas
 
 
 def box_outside(prompts: list[Prompt] | tuple[Prompt, ...], height: int, width: int) -> np.ndarray | None:

@@ -108,3 +108,12 @@ def create(name: str, role: Role, device: str = "cpu", **options):
     if device not in ("cpu", "cuda", "auto"):
         raise BackendError(f"unknown device '{device}' (use cpu, cuda or auto)")
     return spec.factory(role=role, device=device, **options)
+
+
+def cuda_available() -> bool:
+    """Whether torch is installed and sees a CUDA device (imports torch only when asked)."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())

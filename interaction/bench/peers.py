@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from ..prompts import Box, Click, Prompt, Scribble
+from ..raster import draw_stroke
 from .methods import MethodRound
 
 GRABCUT_ITERATIONS = 5
@@ -90,10 +91,10 @@ class GrabCutCF:
                            int(cv2.GC_FGD if p.positive else cv2.GC_BGD), -1)
                 hard = True
             elif isinstance(p, Scribble):
-                pts = np.round(np.array(p.points)).astype(np.int32).reshape(-1, 1, 2)
                 label = int(cv2.GC_FGD if p.positive else cv2.GC_BGD)
-                cv2.polylines(gc, [pts], False, label, thickness=max(1, int(round(2 * p.radius))))
-                cv2.circle(gc, tuple(int(v) for v in pts[0, 0]), int(round(p.radius)), label, -1)
+                draw_stroke(gc, p, label)
+                cv2.circle(gc, (int(round(p.points[0][0])), int(round(p.points[0][1]))), int(round(p.radius)), label,
+                           -1)
                 hard = True
         if hard:
             gc = self._grabcut(gc, None)

@@ -17,6 +17,7 @@ import numpy as np
 from skimage.morphology import skeletonize
 
 from ..prompts import Box, Click, Scribble
+from ..raster import draw_stroke
 
 BOX_PAD = 0.05  # of the image's longer side
 SCRIBBLE_SHARE = 0.30  # of the skeleton's length
@@ -170,13 +171,7 @@ def next_scribble(errors: ErrorState, rng: np.random.Generator) -> Scribble | No
 
 
 def scribble_pixels(s: Scribble, shape: tuple[int, int]) -> np.ndarray:
-    out = np.zeros(shape, np.uint8)
-    pts = np.round(np.array(s.points)).astype(np.int32).reshape(-1, 1, 2)
-    if len(pts) == 1:
-        cv2.circle(out, tuple(int(v) for v in pts[0, 0]), int(round(s.radius)), 1, -1)
-    else:
-        cv2.polylines(out, [pts], False, 1, thickness=max(1, int(round(2 * s.radius))))
-    return out.astype(bool)
+    return draw_stroke(np.zeros(shape, np.uint8), s, 1).astype(bool)
 
 
 def round_scribbles(gt: np.ndarray, pred: np.ndarray | None, k: int, rng: np.random.Generator) -> list[Scribble]:

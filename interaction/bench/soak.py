@@ -46,12 +46,10 @@ def rss_mb() -> float:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / MB
     except (OSError, ValueError, IndexError):
         try:
-            import resource
-
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            return peak / (MB if sys.platform == "darwin" else 1024)
-        except ImportError:
+            from .runner import peak_rss_mb
+        except ImportError:  # no ``resource`` module (Windows)
             return float("nan")
+        return peak_rss_mb()
 
 
 def _round_bytes(rnd) -> int:

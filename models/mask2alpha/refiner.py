@@ -7,7 +7,8 @@ from typing import Optional
 
 import numpy as np
 
-from ..protocol import BackendError, CancelFn, ProgressFn, RefineRequest, RefineResult, check_cancel
+from ..nn.runtime import resolve_device
+from ..protocol import CancelFn, ProgressFn, RefineRequest, RefineResult, check_cancel
 from ..registry import WeightSpec
 from .config import Mask2AlphaConfig, PriorKind
 from .sparse import SparseBackend, resolve_backend
@@ -22,16 +23,6 @@ DINO_VITS16 = WeightSpec(name="dino_vits16", filename="dino_deitsmall16_pretrain
                          licence="Apache-2.0", input_size=224, env_var="MATTESTUDIO_DINO_VITS16")
 
 
-def pick_device(device: str) -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise BackendError("mask2alpha: CUDA was asked for but torch sees no CUDA device (use --device cpu or auto)")
-    return device
-
-
 class Mask2AlphaRefiner:
     name = "mask2alpha"
 
@@ -44,7 +35,7 @@ class Mask2AlphaRefiner:
         cfg = config or Mask2AlphaConfig()
         if prior is not None:
             cfg = replace(cfg, prior=prior)
-        self.config, self.device = cfg, pick_device(device)
+        self.config, self.device = cfg, resolve_device(device)
         self.backend = resolve_backend(backend)  # imports spconv now (seconds), not during the first refine
         self.warnings: list[str] = []
         self.net = Mask2AlphaNet(cfg).eval()
