@@ -122,7 +122,7 @@ def _screenshot(path: Path, script, out: Path, overlays: list[Overlay] | None) -
                 _wait(runner.done, loop)
             ok = bool(result) and result[0]
             errors.extend(runner.failures)
-        window.refresh_overlays()
+        window.refresh_overlays(wait=True)
         window.canvas.fit()
         QApplication.processEvents()
         out.parent.mkdir(parents=True, exist_ok=True)

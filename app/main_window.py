@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDockWidget, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressBar, QPushButton,
                                QToolBar)
 
@@ -17,6 +17,8 @@ from .autosave import Autosaver
 from .canvas import Canvas
 from .controller import Controller
 from .files import FileActions
+from .overlay_render import OverlayRenderer, OverlayRequest
+from .overlay_render import render as render_overlays
 from .panels import OVERLAY_DEFAULTS, InstanceRow, InstancesPanel, OverlayPanel, describe_counts
 from .settings import Settings
 from .tools import ToolKind
@@ -27,6 +29,8 @@ PROGRESS_MAX = 1000
 
 
 class MainWindow(FileActions, QMainWindow):
+    overlaysUpdated = Signal()  # the canvas shows overlays rendered from the session's current state
+
     def __init__(self, settings: Settings, controller: Controller | None = None, autosave_folder: Path | None = None,
                  interactive: bool = True):
         super().__init__()
@@ -39,6 +43,8 @@ class MainWindow(FileActions, QMainWindow):
         self.setWindowIcon(icon("app"))
         self.setAcceptDrops(True)
         self.canvas = Canvas(self)
+        self.renderer = OverlayRenderer(self)
+        self.overlay_generation = 0
         self.setCentralWidget(self.canvas)
         self.instances = InstancesPanel()
         self.overlay_panel = OverlayPanel()
@@ -145,6 +151,8 @@ class MainWindow(FileActions, QMainWindow):
         c.sessionChanged.connect(self._session_changed)
         c.stateChanged.connect(self._refresh_state)
         c.resultChanged.connect(self.refresh_overlays)
+        self.renderer.rendered.connect(self._apply_overlays)
+        self.renderer.failed.connect(lambda _g, m: self.statusBar().showMessage(f"overlays not drawn: {m}", STATUS_MS))
         c.busyChanged.connect(self._busy_changed)
         c.progress.connect(self._progress)
         c.status.connect(lambda m: self.statusBar().showMessage(m, STATUS_MS))
@@ -213,25 +221,35 @@ class MainWindow(FileActions, QMainWindow):
         self.canvas.set_markers(inst.all_prompts(), list(inst.pending), inst.colour)
         self._update_actions()
 
-    def refresh_overlays(self) -> None:
+    def refresh_overlays(self, wait: bool = False) -> None:
+        """Redraw the overlays from the session: rendered on the overlay thread (:attr:`overlaysUpdated` says when
+        they are on the canvas), or right here with ``wait`` (the screenshot path)."""
+        req = self._overlay_request()
+        if req is None:
+            return
+        if wait:
+            self.overlay_generation = self.renderer.request(req)  # any render still running is now stale
+            self._apply_overlays(self.overlay_generation, render_overlays(req))
+        else:
+            self.overlay_generation = self.renderer.request(req)
+
+    def _overlay_request(self) -> OverlayRequest | None:
         c = self.controller
         if c.session is None:
-            return
-        h, w = c.session.height, c.session.width
-        layers = c.layers()
-        vis = self.overlay_visible
+            return None
         result = c.instance().result
         bg = tuple(int(self.background[i:i + 2], 16) for i in (1, 3, 5)) if self.background else None
-        images = {
-            ov.Overlay.COMPOSITE: (lambda: ov.composite(c.session.image, ov.union_alpha(layers, h, w), bg)),
-            ov.Overlay.ALPHA: (lambda: ov.alpha_grey(ov.union_alpha(layers, h, w))),
-            ov.Overlay.MASK: (lambda: ov.mask_tint(layers, h, w) if layers else None),
-            ov.Overlay.TRIMAP: (lambda: None if result is None else ov.unknown_band(result.trimap)),
-            ov.Overlay.CONFLICT: (lambda: None if result is None else ov.conflict_colours(result.conflict)),
-        }
-        for kind, render in images.items():
-            rgba = render() if vis[kind] and (layers or kind in (ov.Overlay.TRIMAP, ov.Overlay.CONFLICT)) else None
-            self.canvas.set_overlay(kind, None if rgba is None else ov.to_qimage(rgba))
+        return OverlayRequest(c.session.image, c.session.alphas_snapshot(),
+                              {n: i.colour for n, i in c.session.instances.items()},
+                              None if result is None else result.trimap, None if result is None else result.conflict,
+                              dict(self.overlay_visible), bg)
+
+    def _apply_overlays(self, generation: int, images: dict) -> None:
+        if generation != self.overlay_generation:
+            return  # a newer request is on its way
+        for kind, image in images.items():
+            self.canvas.set_overlay(kind, image)
+        self.overlaysUpdated.emit()
 
     def set_overlay_visible(self, kind: ov.Overlay, visible: bool) -> None:
         self.overlay_visible[kind] = visible
@@ -292,5 +310,6 @@ class MainWindow(FileActions, QMainWindow):
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.controller.shutdown()
+        self.renderer.stop()
         self.autosaver.discard()
         event.accept()

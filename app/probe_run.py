@@ -1,5 +1,6 @@
-"""``python -m mattestudio.app.probe_run [IMAGE]``: open the real window offscreen on a photo, run a box round and a
-click round on the worker, and print the longest event-loop gap of each (the responsiveness figure of the app)."""
+"""``python -m mattestudio.app.probe_run [IMAGE]``: open the real window offscreen on a photo, run a box round and two
+click rounds on the worker, and print the longest event-loop gap of each, up to the moment its overlays are on the
+canvas (the responsiveness figure of the app)."""
 
 from __future__ import annotations
 
@@ -46,14 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     for prompts in rounds:
         for p in prompts:
             c.add_prompt(p)
+        # a round is over for the user once its overlays are on the canvas (they are drawn after it is committed)
         loop = QEventLoop()
-        c.roundFinished.connect(loop.quit)
+        window.overlaysUpdated.connect(loop.quit)
         probe = EventLoopProbe()
         probe.start()
         window.actions["run"].trigger()
         QTimer.singleShot(120_000, loop.quit)
         loop.exec()
-        c.roundFinished.disconnect(loop.quit)
+        window.overlaysUpdated.disconnect(loop.quit)
         gaps.append(probe.stop())
     print(f"{w}x{h}: longest event-loop gap per round (ms): " + ", ".join(f"{g:.0f}" for g in gaps))
     c.shutdown()

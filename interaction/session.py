@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -84,8 +85,29 @@ class RoundTicket:
     generation: int
     prompts: tuple[Prompt, ...]
     consumed_pending: int
-    request: SegmentRequest
+    history: tuple[Prompt, ...]  # every prompt of the instance, this round's last
+    previous: RoundResult | None
+    image: np.ndarray
+    image_key: str
     segmenter: object | None = None  # a segmenter for this round only (e.g. the prompt-free "Auto" proposal)
+
+    def request(self) -> SegmentRequest:
+        """The segmenter's input. Rasterising the seeds and the CRM conflict map at full resolution is work for the
+        thread that computes the round, not for the one that begins it."""
+        h, w = self.image.shape[:2]
+        prev = self.previous
+        pos, neg = rasterise(self.history, h, w)
+        return SegmentRequest(
+            image=self.image,
+            prompts=to_prompt_set(self.history),
+            new_prompts=to_prompt_set(self.prompts),
+            pos_seeds=pos,
+            neg_seeds=neg,
+            conflict=conflict_map(None if prev is None else prev.mask, self.prompts, h, w),
+            prev_prob=None if prev is None else prev.prob,
+            prev_logits=None if prev is None else prev.logits,
+            image_key=self.image_key,
+        )
 
 
 def image_key(image: np.ndarray) -> str:
@@ -187,29 +209,15 @@ class Session:
         prompts = tuple(self.validate(p) for p in prompts)
         if not prompts:
             raise SessionError("a round needs at least one prompt")
-        h, w = self.height, self.width
-        prev = inst.result
-        history = inst.all_prompts() + list(prompts)
-        pos, neg = rasterise(history, h, w)
-        request = SegmentRequest(
-            image=self.image,
-            prompts=to_prompt_set(history),
-            new_prompts=to_prompt_set(prompts),
-            pos_seeds=pos,
-            neg_seeds=neg,
-            conflict=conflict_map(None if prev is None else prev.mask, prompts, h, w),
-            prev_prob=None if prev is None else prev.prob,
-            prev_logits=None if prev is None else prev.logits,
-            image_key=self.key,
-        )
         inst.generation += 1
-        return RoundTicket(name, inst.generation, prompts, consumed, request, segmenter)
+        return RoundTicket(name, inst.generation, prompts, consumed, tuple(inst.all_prompts()) + prompts, inst.result,
+                           self.image, self.key, segmenter)
 
     def compute(self, ticket: RoundTicket, progress: ProgressFn = no_progress,
                 cancel: CancelFn = never_cancel) -> RoundResult:
         """Run segmenter, trimap and refiner for ``ticket``; touches no session state (safe on a worker thread)."""
-        req = ticket.request
         t0 = time.perf_counter()
+        req = ticket.request()
         segmenter = ticket.segmenter or self.segmenter
         seg = segmenter.segment(req, lambda f, m="": progress(0.5 * f, m), cancel)
         t1 = time.perf_counter()
@@ -285,16 +293,24 @@ class Session:
     # ----------------------------------------------------------------- results
     def alphas(self) -> dict[str, np.ndarray]:
         """Current alpha of every instance with a result, made exclusive (per pixel sum <= 1)."""
-        names, alphas, support = [], [], []
-        for name, inst in self.instances.items():
-            res = inst.result
-            if res is None:
-                continue
-            pos, neg = rasterise(inst.all_prompts(), self.height, self.width)
-            names.append(name)
-            alphas.append(res.alpha)
-            support.append(res.prob + pos.astype(np.float32) - neg.astype(np.float32))
-        return dict(zip(names, exclusive_alphas(alphas, support)))
+        return self.alphas_snapshot()()
+
+    def alphas_snapshot(self) -> Callable[[], dict[str, np.ndarray]]:
+        """What :meth:`alphas` needs, taken now, as a function that may run later on another thread (results and
+        prompts are immutable; later rounds do not change the snapshot)."""
+        items = [(name, inst.result, tuple(inst.all_prompts())) for name, inst in self.instances.items()
+                 if inst.result is not None]
+        h, w = self.height, self.width
+
+        def compute() -> dict[str, np.ndarray]:
+            alphas, support = [], []
+            for _, res, prompts in items:
+                pos, neg = rasterise(prompts, h, w)
+                alphas.append(res.alpha)
+                support.append(res.prob + pos.astype(np.float32) - neg.astype(np.float32))
+            return dict(zip([name for name, _, _ in items], exclusive_alphas(alphas, support)))
+
+        return compute
 
 
 __all__ = ["Session", "SessionError", "Instance", "Round", "RoundTicket", "RoundResult", "PromptError",

@@ -1,16 +1,19 @@
-"""Graph cuts (PyMaxflow) on a pixel grid: contrast-sensitive pairwise weights, a full-grid cut, and a cut restricted
-to a narrow band whose outside keeps its labels (used to refine a coarse cut at a finer scale)."""
+"""Graph cuts on a pixel grid: contrast-sensitive pairwise weights, a full-grid cut, and a cut restricted to a narrow
+band whose outside keeps its labels (used to refine a coarse cut at a finer scale). The max-flow itself is
+:mod:`.bk`, which runs without the GIL so the app's event loop stays free while a cut is solved."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-import maxflow
 import numpy as np
+
+from .bk import GRID_OFFSETS, grid_neighbours, min_cut
 
 HARD = 1e9
 #: neighbour offsets (dy, dx) whose edges are stored per pixel: right, down, down-right, down-left
-OFFSETS = ((0, 1), (1, 0), (1, 1), (1, -1))
+OFFSETS = GRID_OFFSETS[:4]
 
 
 @dataclass
@@ -38,62 +41,63 @@ def pairwise_weights(lab: np.ndarray, strength: float) -> Pairwise:
     return Pairwise(tuple(out))
 
 
+@lru_cache(maxsize=4)
+def _grid(h: int, w: int) -> np.ndarray:
+    nbr = grid_neighbours(h, w)
+    nbr.flags.writeable = False
+    return nbr
+
+
+def _arc_capacities(pairwise: Pairwise, nbr_full: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """(len(nodes), 8) capacities of the grid arcs leaving ``nodes`` (flat pixel indices), in the slots of
+    :data:`GRID_OFFSETS`; ``nbr_full`` is the whole grid's neighbour table. Edges are symmetric: the backward slot
+    reads the weight stored at the neighbour."""
+    cap = np.zeros((len(nodes), 8), np.float64)
+    for k, wts in enumerate(pairwise.weights):
+        flat = wts.ravel()
+        cap[:, k] = flat[nodes]
+        back = nbr_full[nodes, k + 4]
+        cap[:, k + 4] = np.where(back >= 0, flat[np.maximum(back, 0)], 0.0)
+    return cap
+
+
 def grid_cut(cost_fg: np.ndarray, cost_bg: np.ndarray, pairwise: Pairwise, fg_hard: np.ndarray,
              bg_hard: np.ndarray) -> np.ndarray:
     """Minimum-energy labelling (True = foreground) of the whole grid."""
     h, w = cost_fg.shape
-    g = maxflow.Graph[float]()
-    nodes = g.add_grid_nodes((h, w))
-    for (dy, dx), wts in zip(OFFSETS, pairwise.weights):
-        structure = np.zeros((3, 3))
-        structure[1 + dy, 1 + dx] = 1
-        g.add_grid_edges(nodes, weights=wts, structure=structure, symmetric=True)
+    nbr = _grid(h, w)
+    cap = _arc_capacities(pairwise, nbr, np.arange(h * w))
     # source side = foreground: the source capacity is paid when a pixel ends up background
-    g.add_grid_tedges(nodes, np.where(fg_hard, HARD, cost_bg), np.where(bg_hard, HARD, cost_fg))
-    g.maxflow()
-    return ~g.get_grid_segments(nodes)
+    _, sink = min_cut(nbr, cap, np.where(fg_hard, HARD, cost_bg).ravel(), np.where(bg_hard, HARD, cost_fg).ravel())
+    return ~sink.reshape(h, w)
 
 
 def band_cut(labels: np.ndarray, band: np.ndarray, cost_fg: np.ndarray, cost_bg: np.ndarray, pairwise: Pairwise,
              fg_hard: np.ndarray, bg_hard: np.ndarray) -> np.ndarray:
     """Re-solve only the pixels in ``band``; pixels outside keep ``labels`` and act through their edges."""
-    idx = np.full(labels.shape, -1, np.int64)
-    ys, xs = np.nonzero(band)
-    n = len(ys)
+    h, w = labels.shape
+    nodes = np.flatnonzero(band)
+    n = len(nodes)
     if n == 0:
         return labels.copy()
-    idx[ys, xs] = np.arange(n)
-    src = np.where(fg_hard[ys, xs], HARD, cost_bg[ys, xs]).astype(np.float64)
-    snk = np.where(bg_hard[ys, xs], HARD, cost_fg[ys, xs]).astype(np.float64)
-    g = maxflow.Graph[float]()
-    g.add_nodes(n)
-    h, w = labels.shape
-    ei, ej, ew = [], [], []
-    for (dy, dx), wts in zip(OFFSETS, pairwise.weights):
-        # every edge touching the band, seen from either end
-        for sign in (1, -1):
-            py, px = ys, xs
-            qy, qx = ys + sign * dy, xs + sign * dx
-            ok = (qy >= 0) & (qy < h) & (qx >= 0) & (qx < w)
-            py, px, qy, qx = py[ok], px[ok], qy[ok], qx[ok]
-            wy, wx = (py, px) if sign == 1 else (qy, qx)  # the weight is stored at the edge's first pixel
-            wt = wts[wy, wx].astype(np.float64)
-            inside = band[qy, qx]
-            if sign == 1:  # band-band edges once
-                ei.append(idx[py[inside], px[inside]])
-                ej.append(idx[qy[inside], qx[inside]])
-                ew.append(wt[inside])
-            out = ~inside
-            # an edge to a fixed outside neighbour costs its weight when the labels differ
-            fixed_fg = labels[qy[out], qx[out]]
-            np.add.at(src, idx[py[out], px[out]][fixed_fg], wt[out][fixed_fg])
-            np.add.at(snk, idx[py[out], px[out]][~fixed_fg], wt[out][~fixed_fg])
-    if ei:
-        i, j, wv = np.concatenate(ei), np.concatenate(ej), np.concatenate(ew)
-        g.add_edges(i, j, wv, wv)
-    g.add_grid_tedges(np.arange(n), src, snk)
-    g.maxflow()
-    seg = g.get_grid_segments(np.arange(n))
-    out = labels.copy()
-    out[ys, xs] = ~seg
-    return out
+    nbr_full = _grid(h, w)
+    cap = _arc_capacities(pairwise, nbr_full, nodes)
+    idx = np.full(h * w, -1, np.int64)
+    idx[nodes] = np.arange(n)
+    q = nbr_full[nodes]  # grid neighbours of the band pixels
+    exists = q >= 0
+    q_safe = np.maximum(q, 0)
+    in_band = exists & band.ravel()[q_safe]
+    nbr = np.where(in_band, idx[q_safe], -1)
+    src = np.where(fg_hard.ravel()[nodes], HARD, cost_bg.ravel()[nodes]).astype(np.float64)
+    snk = np.where(bg_hard.ravel()[nodes], HARD, cost_fg.ravel()[nodes]).astype(np.float64)
+    # an edge to a fixed outside neighbour costs its weight when the labels differ
+    fixed = exists & ~in_band
+    fixed_fg = fixed & labels.ravel()[q_safe]
+    src += np.where(fixed_fg, cap, 0.0).sum(1)
+    snk += np.where(fixed & ~fixed_fg, cap, 0.0).sum(1)
+    cap[~in_band] = 0.0
+    _, sink = min_cut(nbr, cap, src, snk)
+    out = labels.copy().ravel()
+    out[nodes] = ~sink
+    return out.reshape(h, w)

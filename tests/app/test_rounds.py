@@ -45,11 +45,14 @@ class FailingSegmenter:
 
 
 def run_round(qtbot, window):
+    """Run the open round; returns once it is committed and the overlays drawn from it are on the canvas."""
     c = window.controller
-    with qtbot.waitSignal(c.roundFinished, timeout=ROUND_TIMEOUT_MS) as blocker:
+    finished: list[tuple[str, bool]] = []
+    c.roundFinished.connect(lambda *args: finished.append(args))
+    with qtbot.waitSignals([c.roundFinished, window.overlaysUpdated], timeout=ROUND_TIMEOUT_MS, order="simple"):
         window.actions["run"].trigger()
         assert window.progress.isVisible() and window.cancel_button.isVisible()
-    return blocker.args
+    return finished[-1]
 
 
 def test_round_runs_on_the_worker_and_updates_overlays(qtbot, make_window, disc_image):
@@ -178,3 +181,34 @@ def test_auto_proposes_a_first_round_without_prompts(qtbot, window):
     assert len(inst.rounds) == 1 and isinstance(inst.rounds[0].prompts[0], Box)
     assert inst.result.alpha.shape == c.session.image.shape[:2]
     assert c.session.segmenter.name == "classic"  # the proposal did not replace the session's back-end
+
+
+def test_overlays_render_off_the_gui_thread_and_follow_the_toggles(qtbot, window, monkeypatch):
+    c = window.controller
+    threads: list[str] = []
+    snapshot = c.session.alphas_snapshot
+
+    def recording_snapshot():
+        compute = snapshot()
+
+        def run():
+            threads.append(threading.current_thread().name)
+            return compute()
+
+        return run
+
+    monkeypatch.setattr(c.session, "alphas_snapshot", recording_snapshot)
+    c.add_prompt(Box(40, 20, 120, 100))
+    run_round(qtbot, window)
+    assert threads and threading.main_thread().name not in threads
+    assert not window.canvas.overlay_pixmap(Overlay.MASK).isNull()
+    with qtbot.waitSignal(window.overlaysUpdated, timeout=ROUND_TIMEOUT_MS):
+        window.set_overlay_visible(Overlay.MASK, False)
+    assert window.canvas.overlay_pixmap(Overlay.MASK).isNull()
+    # requests made in a burst: only the newest generation reaches the canvas
+    with qtbot.waitSignal(window.overlaysUpdated, timeout=ROUND_TIMEOUT_MS):
+        window.set_overlay_visible(Overlay.ALPHA, True)
+        window.set_overlay_visible(Overlay.MASK, True)
+    assert not window.canvas.overlay_pixmap(Overlay.MASK).isNull()
+    assert not window.canvas.overlay_pixmap(Overlay.ALPHA).isNull()
+    assert window.overlay_generation == window.renderer.generation

@@ -1,0 +1,121 @@
+"""Overlay images rendered off the GUI thread.
+
+Turning a round's alphas into tinted, composited RGBA images touches every pixel several times (tens of ms for an
+800 px photo, far more at 12 MP), so it runs on a small render thread of its own: the GUI thread only snapshots what
+the overlays need and, when the images come back, swaps pixmaps. Requests coalesce — only the newest pending one is
+rendered — and answers older than the newest request are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from . import overlays as ov
+
+log = logging.getLogger(__name__)
+
+#: overlays drawn from the instances' alphas (the others come from the current round's maps)
+ALPHA_OVERLAYS = (ov.Overlay.COMPOSITE, ov.Overlay.ALPHA, ov.Overlay.MASK)
+
+
+@dataclass(frozen=True)
+class OverlayRequest:
+    """Everything one render needs, snapshotted on the GUI thread (arrays are not modified afterwards)."""
+
+    image: np.ndarray
+    alphas: Callable[[], dict[str, np.ndarray]]  # exclusive alphas per instance (runs on the render thread)
+    colours: dict[str, tuple[int, int, int]]
+    trimap: np.ndarray | None
+    conflict: np.ndarray | None
+    visible: dict[ov.Overlay, bool]
+    background: tuple[int, int, int] | None
+
+
+def render(req: OverlayRequest) -> dict[ov.Overlay, QImage | None]:
+    """The overlay images of ``req`` (None: the layer is hidden or has nothing to show). Safe on any thread."""
+    vis = req.visible
+    h, w = req.image.shape[:2]
+    layers = []
+    if any(vis.get(k, False) for k in ALPHA_OVERLAYS):
+        layers = [ov.InstanceLayer(n, req.colours[n], a) for n, a in req.alphas().items()]
+    union = ov.union_alpha(layers, h, w) if layers and (vis.get(ov.Overlay.COMPOSITE) or vis.get(ov.Overlay.ALPHA)) \
+        else None
+    makers = {
+        ov.Overlay.COMPOSITE: lambda: ov.composite(req.image, union, req.background) if layers else None,
+        ov.Overlay.ALPHA: lambda: ov.alpha_grey(union) if layers else None,
+        ov.Overlay.MASK: lambda: ov.mask_tint(layers, h, w) if layers else None,
+        ov.Overlay.TRIMAP: lambda: None if req.trimap is None else ov.unknown_band(req.trimap),
+        ov.Overlay.CONFLICT: lambda: None if req.conflict is None else ov.conflict_colours(req.conflict),
+    }
+    out: dict[ov.Overlay, QImage | None] = {}
+    for kind, make in makers.items():
+        rgba = make() if vis.get(kind, False) else None
+        out[kind] = None if rgba is None else ov.to_qimage(rgba)
+    return out
+
+
+class OverlayRenderer(QObject):
+    """One daemon render thread; :meth:`request` returns a generation number that :attr:`rendered` carries back."""
+
+    rendered = Signal(int, object)  # generation, {Overlay: QImage | None}
+    failed = Signal(int, str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._cond = threading.Condition()
+        self._pending: tuple[int, OverlayRequest] | None = None
+        self._generation = 0
+        self._stopped = False
+        self._thread = threading.Thread(target=self._loop, name="mattestudio-overlays", daemon=True)
+        self._thread.start()
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def request(self, req: OverlayRequest) -> int:
+        with self._cond:
+            self._generation += 1
+            self._pending = (self._generation, req)
+            self._cond.notify()
+            return self._generation
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with self._cond:
+            self._stopped = True
+            self._pending = None
+            self._cond.notify()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while self._pending is None and not self._stopped:
+                    self._cond.wait()
+                if self._stopped:
+                    return
+                generation, req = self._pending
+                self._pending = None
+            try:
+                images = render(req)
+            except Exception as exc:  # noqa: BLE001 - reported to the window, the thread lives on
+                log.exception("overlay rendering failed")
+                self._emit(self.failed, generation, f"{type(exc).__name__}: {exc}")
+                continue
+            self._emit(self.rendered, generation, images)
+
+    def _emit(self, signal, *args) -> None:
+        with self._cond:
+            if self._stopped:
+                return
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the window (and this object) is gone
+            pass
