@@ -228,7 +228,7 @@ class MainWindow(FileActions, QMainWindow):
         if req is None:
             return
         if wait:
-            self.overlay_generation = self.renderer.request(req)  # any render still running is now stale
+            self.overlay_generation = self.renderer.supersede()
             self._apply_overlays(self.overlay_generation, render_overlays(req))
         else:
             self.overlay_generation = self.renderer.request(req)

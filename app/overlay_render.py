@@ -87,6 +87,14 @@ class OverlayRenderer(QObject):
             self._cond.notify()
             return self._generation
 
+    def supersede(self) -> int:
+        """A new generation with nothing to render (the caller renders it itself): pending and running renders
+        become stale."""
+        with self._cond:
+            self._generation += 1
+            self._pending = None
+            return self._generation
+
     def stop(self, timeout: float = 5.0) -> None:
         with self._cond:
             self._stopped = True

@@ -212,3 +212,17 @@ def test_overlays_render_off_the_gui_thread_and_follow_the_toggles(qtbot, window
     assert not window.canvas.overlay_pixmap(Overlay.MASK).isNull()
     assert not window.canvas.overlay_pixmap(Overlay.ALPHA).isNull()
     assert window.overlay_generation == window.renderer.generation
+
+
+def test_a_direct_render_makes_queued_renders_stale(qtbot, window):
+    c = window.controller
+    c.add_prompt(Box(40, 20, 120, 100))
+    run_round(qtbot, window)
+    queued = window.renderer.request(window._overlay_request())
+    window.refresh_overlays(wait=True)  # the screenshot path: drawn before it returns
+    assert window.overlay_generation > queued
+    assert not window.canvas.overlay_pixmap(Overlay.MASK).isNull()
+    applied = []
+    window.overlaysUpdated.connect(lambda: applied.append(True))
+    window._apply_overlays(queued, {Overlay.MASK: None})  # what the render thread delivers for the queued request
+    assert applied == [] and not window.canvas.overlay_pixmap(Overlay.MASK).isNull()
