@@ -43,6 +43,7 @@ class SegmenterConfig:
     geo_new_scale: float = 0.15  # geodesic distance scale of the new round's seeds
     prior_weight: float = 1.0  # weight of the previous round's probability (clipped to 0.1..0.9)
     ring: float = 0.05  # width of the box's inner ring that seeds the first background model (share of box side)
+    pull_voronoi: bool = True  # the new seeds pull only pixels geodesically nearer to them than to any opposite seed
 
 
 @dataclass
@@ -220,9 +221,16 @@ class ClassicSegmenter:
         # background seeds deep outside the box add nothing but cost: keep the ring next to it
         bg_seeds = bg_hard & ~(outside & ~_near(outside, 3))
         gamma, tau = cfg.geo_gamma * diag, cfg.geo_tau * lv.noise
-        pull_all = _pull(lv.smooth, fg_hard, bg_seeds, gamma, tau, cfg.geo_scale * diag)
-        pull_new = _pull(lv.smooth, new_fg, new_bg, gamma, tau, cfg.geo_new_scale * diag) \
-            if (new_fg.any() or new_bg.any()) else None
+        d_all = _distances(lv.smooth, fg_hard, bg_seeds, gamma, tau)
+        pull_all = _closeness(d_all, cfg.geo_scale * diag)
+        pull_new = None
+        if new_fg.any() or new_bg.any():
+            d_new = _distances(lv.smooth, new_fg, new_bg, gamma, tau)
+            pull_new = _closeness(d_new, cfg.geo_new_scale * diag)
+            if cfg.pull_voronoi and d_all is not None:
+                # a new seed pulls only the pixels that are geodesically nearer to it than to any seed of the other
+                # side, so a pull cannot run through a similar-coloured background up to the box ring
+                pull_new = (pull_new[0] * (d_new[1] <= d_all[0]), pull_new[1] * (d_new[0] <= d_all[1]))
         for pull, weight in ((pull_all, cfg.geo_weight), (pull_new, cfg.geo_new_weight)):
             if pull is not None:
                 base_fg += weight * pull[0]
@@ -234,14 +242,20 @@ class ClassicSegmenter:
         return base_fg, base_bg, pull_new
 
 
-def _pull(lab, fg_seeds, bg_seeds, gamma, tau, scale) -> tuple[np.ndarray, np.ndarray] | None:
-    """(closeness to bg seeds, closeness to fg seeds) in [0, 1], decaying with geodesic distance: being close to a
-    background seed makes labelling foreground costly, and the reverse."""
+def _distances(lab, fg_seeds, bg_seeds, gamma, tau) -> tuple[np.ndarray, np.ndarray] | None:
+    """Geodesic distances (to the fg seeds, to the bg seeds); None without any seed."""
     if not fg_seeds.any() and not bg_seeds.any():
         return None
-    cf = np.exp(-np.minimum(geodesic_distance(lab, fg_seeds, gamma, tau), 1e6) / scale)
-    cb = np.exp(-np.minimum(geodesic_distance(lab, bg_seeds, gamma, tau), 1e6) / scale)
-    return cb.astype(np.float32), cf.astype(np.float32)
+    return (np.minimum(geodesic_distance(lab, fg_seeds, gamma, tau), 1e6),
+            np.minimum(geodesic_distance(lab, bg_seeds, gamma, tau), 1e6))
+
+
+def _closeness(dist, scale) -> tuple[np.ndarray, np.ndarray] | None:
+    """(closeness to bg seeds, closeness to fg seeds) in [0, 1], decaying with geodesic distance: being close to a
+    background seed makes labelling foreground costly, and the reverse."""
+    if dist is None:
+        return None
+    return np.exp(-dist[1] / scale).astype(np.float32), np.exp(-dist[0] / scale).astype(np.float32)
 
 
 def _near(mask: np.ndarray, r: int) -> np.ndarray:

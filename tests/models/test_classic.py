@@ -76,3 +76,24 @@ def test_guided_filter_restricted_to_a_region_is_exact_inside_it():
     part = guided_filter(guide, src, 2, 1e-3, where)
     inner = cv2.erode(where.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     np.testing.assert_allclose(part[inner], full[inner], atol=1e-4)
+
+
+def test_a_new_seed_pulls_only_what_is_nearer_to_it_than_to_the_other_side():
+    """On a flat image a click's pull would spread in every direction; it stops halfway to the nearest opposite seed."""
+    from mattestudio.models.classic.segment import ClassicSegmenter, SegmenterConfig
+
+    image = np.full((40, 120, 3), 128, np.uint8)
+    none = np.zeros((40, 120), bool)
+    old_bg = none.copy()
+    old_bg[:, 110:] = True  # an earlier negative scribble on the right
+    new_fg = none.copy()
+    new_fg[20, 30] = True  # this round's positive click
+    pulls = {}
+    for gated in (True, False):
+        seg = ClassicSegmenter(SegmenterConfig(pull_voronoi=gated, coarse_side=120, work_side=120))
+        coarse, _ = seg._levels(image, "flat")
+        _, _, pull = seg._seed_terms(coarse, new_fg, old_bg, none, new_fg, none, None)
+        pulls[gated] = pull[1]  # closeness to the new foreground seed
+    assert pulls[True][20, 30] == 1.0 and pulls[True][20, 60] > 0.1  # nearer to the click: pulled as before
+    np.testing.assert_array_equal(pulls[True][:, :60], pulls[False][:, :60])
+    assert (pulls[True][:, 72:] == 0).all() and (pulls[False][:, 72:110] > 1e-3).all()
