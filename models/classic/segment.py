@@ -44,6 +44,8 @@ class SegmenterConfig:
     prior_weight: float = 1.0  # weight of the previous round's probability (clipped to 0.1..0.9)
     ring: float = 0.05  # width of the box's inner ring that seeds the first background model (share of box side)
     pull_voronoi: bool = True  # the new seeds pull only pixels geodesically nearer to them than to any opposite seed
+    pull_depth: float = 8.0  # a new seed's pull scale: this many times its distance to the region it contradicts
+    geo_new_floor: float = 0.03  # smallest pull scale of a new seed, as a share of the diagonal
 
 
 @dataclass
@@ -225,8 +227,14 @@ class ClassicSegmenter:
         pull_all = _closeness(d_all, cfg.geo_scale * diag)
         pull_new = None
         if new_fg.any() or new_bg.any():
-            d_new = _distances(lv.smooth, new_fg, new_bg, gamma, tau)
-            pull_new = _closeness(d_new, cfg.geo_new_scale * diag)
+            if cfg.pull_depth > 0 and prev is not None:
+                scales = (cfg.geo_new_floor * diag, cfg.geo_new_scale * diag)
+                cf, df = _depth_scaled_pull(lv.smooth, new_fg, prev >= 0.5, gamma, tau, cfg.pull_depth, scales)
+                cb, db = _depth_scaled_pull(lv.smooth, new_bg, prev < 0.5, gamma, tau, cfg.pull_depth, scales)
+                d_new, pull_new = (df, db), (cb, cf)
+            else:
+                d_new = _distances(lv.smooth, new_fg, new_bg, gamma, tau)
+                pull_new = _closeness(d_new, cfg.geo_new_scale * diag)
             if cfg.pull_voronoi and d_all is not None:
                 # a new seed pulls only the pixels that are geodesically nearer to it than to any seed of the other
                 # side, so a pull cannot run through a similar-coloured background up to the box ring
@@ -248,6 +256,28 @@ def _distances(lab, fg_seeds, bg_seeds, gamma, tau) -> tuple[np.ndarray, np.ndar
         return None
     return (np.minimum(geodesic_distance(lab, fg_seeds, gamma, tau), 1e6),
             np.minimum(geodesic_distance(lab, bg_seeds, gamma, tau), 1e6))
+
+
+def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales):
+    """Closeness to ``seeds`` and the geodesic distance to the nearest of them, where each connected seed (a click, a
+    stroke) has its own scale: ``depth_factor`` times its distance to the previous region of its own label, within
+    ``scales``. A correction just outside the previous boundary is about a sliver; one deep inside the wrong label
+    is about a whole region."""
+    h, w = seeds.shape
+    close = np.zeros((h, w), np.float32)
+    dist = np.full((h, w), 1e6, np.float32)
+    if not seeds.any():
+        return close, dist
+    depth = cv2.distanceTransform((~prev_same).astype(np.uint8), cv2.DIST_L2, 3) if prev_same.any() \
+        else np.full((h, w), np.inf, np.float32)
+    n, comp = cv2.connectedComponents(seeds.astype(np.uint8), connectivity=8)
+    for c in range(1, n):
+        m = comp == c
+        d = np.minimum(geodesic_distance(lab, m, gamma, tau), 1e6)
+        scale = float(np.clip(depth_factor * float(depth[m].max()), *scales))
+        np.maximum(close, np.exp(-d / scale), out=close)
+        np.minimum(dist, d, out=dist)
+    return close, dist
 
 
 def _closeness(dist, scale) -> tuple[np.ndarray, np.ndarray] | None:

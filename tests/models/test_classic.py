@@ -97,3 +97,19 @@ def test_a_new_seed_pulls_only_what_is_nearer_to_it_than_to_the_other_side():
     assert pulls[True][20, 30] == 1.0 and pulls[True][20, 60] > 0.1  # nearer to the click: pulled as before
     np.testing.assert_array_equal(pulls[True][:, :60], pulls[False][:, :60])
     assert (pulls[True][:, 72:] == 0).all() and (pulls[False][:, 72:110] > 1e-3).all()
+
+
+def test_a_correction_at_the_previous_boundary_pulls_less_far_than_one_deep_in_the_wrong_label():
+    from mattestudio.models.classic.segment import _depth_scaled_pull
+
+    lab = np.zeros((60, 300, 3), np.float32)
+    prev_fg = np.zeros((60, 300), bool)
+    prev_fg[:, :50] = True  # the previous round's foreground: the left part
+    seeds = np.zeros((60, 300), bool)
+    seeds[30, 52] = True  # a click 3 px outside the previous boundary (a sliver)
+    seeds[30, 280] = True  # a click 230 px into the previous background (a missed region)
+    close, dist = _depth_scaled_pull(lab, seeds, prev_fg, 1.0, 0.0, 4.0, (3.0, 60.0))
+    assert close[30, 52] == close[30, 280] == 1.0 and dist[30, 52] == dist[30, 280] == 0.0
+    # 30 px from each click: the sliver's pull (scale 4 x its 3 px depth) has faded, the other's (capped at 60) has not
+    assert close[30, 82] < 0.15 and close[30, 250] > 0.55
+    assert dist[30, 72] == 20.0 and dist[30, 200] == 80.0  # distance to the nearest click, whatever its scale
