@@ -15,7 +15,6 @@ from mattestudio.interaction.prompts import Prompt
 from mattestudio.interaction.session import Instance, RoundTicket, Session, SessionError
 
 from .exporting import ExportOptions, write_exports
-from .overlays import InstanceLayer
 from .warmup import warm_up
 from .worker import Job, JobKind, WorkerHost, error_text
 
@@ -238,13 +237,6 @@ class Controller(QObject):
 
     def rounds(self, name: str | None = None) -> list[RoundRow]:
         return [RoundRow(i + 1, prompt_counts(r.prompts)) for i, r in enumerate(self.instance(name).rounds)]
-
-    def layers(self) -> list[InstanceLayer]:
-        """Exclusive alphas of every instance with a result, for the overlays."""
-        if self.session is None:
-            return []
-        alphas = self.session.alphas()
-        return [InstanceLayer(n, self.session.instances[n].colour, a) for n, a in alphas.items()]
 
     # ------------------------------------------------------------------ rounds
     def run_round(self) -> Job | None:

@@ -129,7 +129,7 @@ def test_instance_switching_keeps_results(qtbot, window):
     window.instances.list.setCurrentRow(0)  # select the first instance in the panel
     assert c.current == first
     np.testing.assert_array_equal(c.instance(first).result.alpha, alpha)
-    assert {layer.name for layer in c.layers()} == {first, second}
+    assert set(c.session.alphas()) == {first, second}
     assert c.session.instances[first].colour != c.session.instances[second].colour
     assert c.rename_instance(second, "corner")
     assert "corner" in c.session.instances
