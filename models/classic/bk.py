@@ -31,6 +31,45 @@ def _sister(nbr, a):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
+def _bottleneck(v, b, sink_side, nbr, nbr_flat, parent, rcap, tr):  # pragma: no cover - compiled
+    """``b`` capped by the residual capacities on the tree path from ``v`` to its terminal, in the flow's direction
+    (towards ``v`` in the source tree, away from it in the sink tree)."""
+    while parent[v] != _TERMINAL:
+        e = parent[v]
+        fwd = e if sink_side else _sister(nbr, e)
+        if rcap[fwd] < b:
+            b = rcap[fwd]
+        v = nbr_flat[e]
+    cap = -tr[v] if sink_side else tr[v]
+    return cap if cap < b else b
+
+
+@njit(cache=True, nogil=True)
+def _push_path(v, b, sink_side, nbr, nbr_flat, parent, rcap, tr, orphans, o_tail, size):  # pragma: no cover
+    """Push ``b`` along the tree path from ``v`` to its terminal; nodes whose arc to their parent (or terminal)
+    saturates become orphans. Returns the new end of the orphan ring."""
+    while parent[v] != _TERMINAL:
+        e = parent[v]
+        se = _sister(nbr, e)
+        fwd, back = (e, se) if sink_side else (se, e)
+        rcap[fwd] -= b
+        rcap[back] += b
+        nxt = nbr_flat[e]
+        if rcap[fwd] <= 0.0:
+            parent[v] = _ORPHAN
+            orphans[o_tail] = v
+            o_tail = (o_tail + 1) % size
+        v = nxt
+    tr[v] += b if sink_side else -b
+    if (tr[v] >= 0.0) if sink_side else (tr[v] <= 0.0):
+        tr[v] = 0.0
+        parent[v] = _ORPHAN
+        orphans[o_tail] = v
+        o_tail = (o_tail + 1) % size
+    return o_tail
+
+
+@njit(cache=True, nogil=True)
 def _solve(nbr, cap, tr_src, tr_snk):  # pragma: no cover - compiled
     """Max-flow from the source to the sink; returns (flow value, True where a node ends on the sink side)."""
     n = nbr.shape[0]
@@ -135,62 +174,12 @@ def _solve(nbr, cap, tr_src, tr_snk):  # pragma: no cover - compiled
         current = i
         # ---- augment along source -> tail(middle) -> head(middle) -> sink
         s_mid = _sister(nbr, middle)
-        b = rcap[middle]
-        v = nbr_flat[s_mid]  # tail of the middle arc (source side)
-        while parent[v] != _TERMINAL:
-            e = parent[v]
-            se = _sister(nbr, e)
-            if rcap[se] < b:
-                b = rcap[se]
-            v = nbr_flat[e]
-        if tr[v] < b:
-            b = tr[v]
-        v = nbr_flat[middle]  # head of the middle arc (sink side)
-        while parent[v] != _TERMINAL:
-            e = parent[v]
-            if rcap[e] < b:
-                b = rcap[e]
-            v = nbr_flat[e]
-        if -tr[v] < b:
-            b = -tr[v]
+        b = _bottleneck(nbr_flat[s_mid], rcap[middle], False, nbr, nbr_flat, parent, rcap, tr)
+        b = _bottleneck(nbr_flat[middle], b, True, nbr, nbr_flat, parent, rcap, tr)
         rcap[s_mid] += b
         rcap[middle] -= b
-        v = nbr_flat[s_mid]
-        while parent[v] != _TERMINAL:
-            e = parent[v]
-            se = _sister(nbr, e)
-            rcap[e] += b
-            rcap[se] -= b
-            nxt = nbr_flat[e]
-            if rcap[se] <= 0.0:
-                parent[v] = _ORPHAN
-                orphans[o_tail] = v
-                o_tail = (o_tail + 1) % size
-            v = nxt
-        tr[v] -= b
-        if tr[v] <= 0.0:
-            tr[v] = 0.0
-            parent[v] = _ORPHAN
-            orphans[o_tail] = v
-            o_tail = (o_tail + 1) % size
-        v = nbr_flat[middle]
-        while parent[v] != _TERMINAL:
-            e = parent[v]
-            se = _sister(nbr, e)
-            rcap[se] += b
-            rcap[e] -= b
-            nxt = nbr_flat[e]
-            if rcap[e] <= 0.0:
-                parent[v] = _ORPHAN
-                orphans[o_tail] = v
-                o_tail = (o_tail + 1) % size
-            v = nxt
-        tr[v] += b
-        if tr[v] >= 0.0:
-            tr[v] = 0.0
-            parent[v] = _ORPHAN
-            orphans[o_tail] = v
-            o_tail = (o_tail + 1) % size
+        o_tail = _push_path(nbr_flat[s_mid], b, False, nbr, nbr_flat, parent, rcap, tr, orphans, o_tail, size)
+        o_tail = _push_path(nbr_flat[middle], b, True, nbr, nbr_flat, parent, rcap, tr, orphans, o_tail, size)
         flow += b
         # ---- adoption
         while o_head != o_tail:
