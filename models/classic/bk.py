@@ -119,52 +119,33 @@ def _solve(nbr, cap, tr_src, tr_snk):  # pragma: no cover - compiled
                 i = v
         if i < 0:
             break
-        # ---- growth
+        # ---- growth: i's tree takes free neighbours it can send flow to (source tree) or receive it from (sink tree)
         middle = -1  # arc from the source tree to the sink tree
+        side = is_sink[i]
         for k in range(8):
             j = nbr[i, k]
             if j < 0:
                 continue
             a = i * 8 + k
             sa = j * 8 + (k + 4) % 8
-            if not is_sink[i]:
-                if rcap[a] <= 0.0:
-                    continue
-                if parent[j] == _NONE:
-                    is_sink[j] = False
-                    parent[j] = sa
-                    ts[j] = ts[i]
-                    dist[j] = dist[i] + 1
-                    if not in_active[j]:
-                        active[a_tail] = j
-                        a_tail = (a_tail + 1) % size
-                        in_active[j] = True
-                elif is_sink[j]:
-                    middle = a
-                    break
-                elif ts[j] <= ts[i] and dist[j] > dist[i]:
-                    parent[j] = sa
-                    ts[j] = ts[i]
-                    dist[j] = dist[i] + 1
-            else:
-                if rcap[sa] <= 0.0:
-                    continue
-                if parent[j] == _NONE:
-                    is_sink[j] = True
-                    parent[j] = sa
-                    ts[j] = ts[i]
-                    dist[j] = dist[i] + 1
-                    if not in_active[j]:
-                        active[a_tail] = j
-                        a_tail = (a_tail + 1) % size
-                        in_active[j] = True
-                elif not is_sink[j]:
-                    middle = sa
-                    break
-                elif ts[j] <= ts[i] and dist[j] > dist[i]:
-                    parent[j] = sa
-                    ts[j] = ts[i]
-                    dist[j] = dist[i] + 1
+            if rcap[sa if side else a] <= 0.0:
+                continue
+            if parent[j] == _NONE:
+                is_sink[j] = side
+                parent[j] = sa
+                ts[j] = ts[i]
+                dist[j] = dist[i] + 1
+                if not in_active[j]:
+                    active[a_tail] = j
+                    a_tail = (a_tail + 1) % size
+                    in_active[j] = True
+            elif is_sink[j] != side:
+                middle = sa if side else a
+                break
+            elif ts[j] <= ts[i] and dist[j] > dist[i]:
+                parent[j] = sa
+                ts[j] = ts[i]
+                dist[j] = dist[i] + 1
         time += 1
         if middle < 0:
             current = -1
