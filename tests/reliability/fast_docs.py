@@ -58,14 +58,15 @@ def document(rng: random.Random) -> dict:
     return doc
 
 
-def _paths(tree: Any, path: tuple = ()) -> list[tuple]:
+def node_paths(tree: Any, path: tuple = ()) -> list[tuple]:
+    """Paths of every node of a JSON tree (the root is the empty path)."""
     out = [path]
     if isinstance(tree, dict):
         for k, v in tree.items():
-            out += _paths(v, path + (k,))
+            out += node_paths(v, path + (k,))
     elif isinstance(tree, list):
         for i, v in enumerate(tree):
-            out += _paths(v, path + (i,))
+            out += node_paths(v, path + (i,))
     return out
 
 
@@ -74,7 +75,7 @@ def mutate(rng: random.Random, tree: Any, edits: int = 0) -> Any:
     deletions, unknown fields, duplicated list items, a value of another JSON type."""
     tree = copy.deepcopy(tree)
     for _ in range(edits or rng.randint(1, 3)):
-        path = rng.choice(_paths(tree))
+        path = rng.choice(node_paths(tree))
         kind = rng.choice(KINDS)
         value = {"number": lambda: rng.choice(BAD_NUMBERS), "string": lambda: rng.choice(NAUGHTY)}.get(
             kind, lambda: junk(rng))()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from fast_docs import node_paths
 from hypothesis import strategies as st
 
 #: at the scale of the test images; larger values are drawn by the junk strategies
@@ -68,18 +69,6 @@ def prompts_document(draw) -> dict:
     return doc
 
 
-def _nodes(tree: Any, path: tuple = ()) -> list[tuple]:
-    """Paths of every node of a JSON tree (the root is the empty path)."""
-    out = [path]
-    if isinstance(tree, dict):
-        for k, v in tree.items():
-            out += _nodes(v, path + (k,))
-    elif isinstance(tree, list):
-        for i, v in enumerate(tree):
-            out += _nodes(v, path + (i,))
-    return out
-
-
 def _parent(tree: Any, path: tuple) -> Any:
     for key in path[:-1]:
         tree = tree[key]
@@ -91,7 +80,7 @@ def mutated(draw, tree: Any, max_edits: int = 3) -> Any:
     """``tree`` after 1..max_edits random edits: a node replaced by junk or a bad number, deleted, an unknown field
     added, or a list item duplicated. Edits the tree in place and returns it (the root may be replaced)."""
     for _ in range(draw(st.integers(1, max_edits))):
-        paths = _nodes(tree)
+        paths = node_paths(tree)
         path = draw(st.sampled_from(paths))
         kind = draw(st.sampled_from(["junk", "number", "string", "delete", "unknown", "duplicate"]))
         value = draw(JUNK if kind == "junk" else BAD_NUMBERS if kind == "number" else NAUGHTY_STRINGS)
