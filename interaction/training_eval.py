@@ -2,10 +2,11 @@
 
 * text-only localisation: one round with a single referring expression per held-out scene; IoU of the round's mask
   with the named instance, by expression kind;
-* refiners on the same coarse masks: the ISCN's round-1 box probability (or a corrupted ground truth), refined by
-  each refiner with the session's trimap; whole-image SAD against the true alpha.
+* refiners on the same coarse masks: a segmenter's round-1 box probability (the ISCN's, the classic engine's) or a
+  corrupted ground truth, refined by each refiner with the session's trimap; whole-image SAD against the true alpha.
 
-``python -m mattestudio.interaction.training_eval --data DIR [--count N]`` prints the numbers as JSON."""
+``python -m mattestudio.interaction.training_eval --data DIR [--count N] [--refiners ...] [--coarse ...]`` prints
+the numbers as JSON."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def text_localisation(photos: list[np.ndarray], count: int, segmenter: str = "is
             if found is None:
                 continue
             name = session.add_instance().name
-            res = seg.segment(session.begin_round(name, [Text(found[0])]).request, no_progress, never_cancel)
+            res = seg.segment(session.begin_round(name, [Text(found[0])]).request(), no_progress, never_cancel)
             by_kind.setdefault(found[1], []).append(_iou(res.prob >= 0.5, scene.masks[idx]))
     out = {k: round(float(np.mean(v)), 4) for k, v in sorted(by_kind.items())}
     out.update({f"n_{k}": len(v) for k, v in sorted(by_kind.items())})
@@ -79,7 +80,7 @@ def refiners_on_same_coarse(photos: list[np.ndarray], count: int, refiners: tupl
             prob = cv2.GaussianBlur(corrupt(rng, scene.masks[idx]).astype(np.float32), (0, 0), COARSE_BLUR)
         else:
             name = session.add_instance().name
-            req = session.begin_round(name, [simulated_box(scene.masks[idx])]).request
+            req = session.begin_round(name, [simulated_box(scene.masks[idx])]).request()
             prob = seg.segment(req, no_progress, never_cancel).prob
         trimap = trimap_from_prob(scene.image, prob)
         gt = scene.alphas[idx]
@@ -97,12 +98,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, default=None, help="background photos (default $MATTESTUDIO_DATA)")
     p.add_argument("--count", type=int, default=40, help="held-out scenes per measurement")
     p.add_argument("--skip-refiners", action="store_true")
+    p.add_argument("--skip-text", action="store_true")
+    p.add_argument("--refiners", default="mrn,mask2alpha,gfm,classic",
+                   help="comma-separated refiners compared on the same coarse masks (the first runs the session)")
+    p.add_argument("--coarse", default="iscn,classic,corrupted",
+                   help="comma-separated sources of the coarse masks: segmenters' box rounds, or 'corrupted'")
     args = p.parse_args(argv)
     photos = load_backgrounds(args.data or default_backgrounds())
-    result = {"text_only_iou": text_localisation(photos, args.count)}
-    if not args.skip_refiners:
-        result["refiners_on_iscn_box_round"] = refiners_on_same_coarse(photos, args.count)
-        result["refiners_on_corrupted_gt"] = refiners_on_same_coarse(photos, args.count, segmenter="corrupted")
+    result = {} if args.skip_text else {"text_only_iou": text_localisation(photos, args.count)}
+    refiners = tuple(args.refiners.split(","))
+    for source in ([] if args.skip_refiners else args.coarse.split(",")):
+        key = "refiners_on_corrupted_gt" if source == "corrupted" else f"refiners_on_{source}_box_round"
+        result[key] = refiners_on_same_coarse(photos, args.count, refiners, segmenter=source)
     json.dump(result, sys.stdout, indent=1)
     print()
     return 0

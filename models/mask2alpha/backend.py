@@ -1,14 +1,15 @@
-"""Registers the Mask2Alpha refiner."""
+"""Registers the Mask2Alpha refiner. Options: ``preset`` (tiny: the shipped weights; default: the paper-sized
+network, trained weights not shipped), ``backend`` (spconv / dense / auto), ``prior``, ``weights``."""
 
 from __future__ import annotations
 
 from ..registry import register
-from .refiner import DINO_VITS16, MASK2ALPHA_WEIGHTS
+from . import specs
 
 
 @register("mask2alpha", ("refiner",),
           "mask-guided iterative decoding (1/8 -> 1/4 -> full) with sparse full-resolution detail recovery",
-          needs_torch=True, devices=("cpu", "cuda"), weights=(MASK2ALPHA_WEIGHTS, DINO_VITS16))
+          needs_torch=True, devices=("cpu", "cuda"), weights=specs.ALL)
 def make_mask2alpha(role: str, device: str = "cpu", **options):  # noqa: ARG001 - refiner only
     from .refiner import Mask2AlphaRefiner
 

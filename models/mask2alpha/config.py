@@ -1,4 +1,5 @@
-"""Configurations of the Mask2Alpha network (``default`` for use, ``tiny`` for tests)."""
+"""Configurations of the Mask2Alpha network: ``default`` (the paper-sized network) and ``tiny`` (the preset the
+project trains on a CPU and ships, also used by the tests)."""
 
 from __future__ import annotations
 
@@ -59,10 +60,22 @@ class Mask2AlphaConfig:
 
 
 def tiny_config(prior: PriorKind = "small", **overrides) -> Mask2AlphaConfig:
-    """A few-thousand-parameter configuration for tests."""
+    """A few-thousand-parameter configuration (the shipped CPU-trained preset, and the tests')."""
     base = dict(widths=(8, 8, 16), attn_blocks=1, attn_heads=2, window=4, decoder_width=8, max_side=128,
                 commit_confidence=(0.5, 0.5), prior=prior, prior_width=16,
                 small_prior=SmallPriorConfig(widths=(8, 8, 16, 16), input_side=64), dino=DINO_VIT["vit_tiny"],
                 sparse=SparseConfig(width=8, dilations=(1, 2), site_dilation=2, tile=48))
     base.update(overrides)
     return Mask2AlphaConfig(**base)
+
+
+PRESETS = ("tiny", "default")
+
+
+def preset_config(preset: str, **overrides) -> Mask2AlphaConfig:
+    """The configuration of ``preset`` (one of :data:`PRESETS`) with ``overrides``."""
+    if preset == "tiny":
+        return tiny_config(**overrides)
+    if preset == "default":
+        return Mask2AlphaConfig(**overrides)
+    raise ValueError(f"unknown Mask2Alpha preset '{preset}' (known: {', '.join(PRESETS)})")

@@ -8,31 +8,30 @@ from typing import Optional
 import numpy as np
 
 from ..nn.runtime import resolve_device
-from ..protocol import CancelFn, ProgressFn, RefineRequest, RefineResult, check_cancel
-from ..registry import WeightSpec
-from .config import Mask2AlphaConfig, PriorKind
+from ..protocol import BackendError, CancelFn, ProgressFn, RefineRequest, RefineResult, check_cancel
+from . import specs
+from .config import Mask2AlphaConfig, PriorKind, preset_config
 from .sparse import SparseBackend, resolve_backend
-
-#: our own trained weights (default configuration); the sha256 is recorded when a trained file is shipped
-MASK2ALPHA_WEIGHTS = WeightSpec(name="mask2alpha", filename="mask2alpha.safetensors", sha256="", source="bundled",
-                                licence="Apache-2.0", bundled=True, env_var="MATTESTUDIO_MASK2ALPHA_WEIGHTS")
-#: the official DINO ViT-S/16 backbone (facebookresearch/dino, Apache-2.0); never downloaded implicitly
-DINO_VITS16 = WeightSpec(name="dino_vits16", filename="dino_deitsmall16_pretrain.pth", sha256="",
-                         source="https://dl.fbaipublicfiles.com/dino/dino_deitsmall16_pretrain/"
-                                "dino_deitsmall16_pretrain.pth",
-                         licence="Apache-2.0", input_size=224, env_var="MATTESTUDIO_DINO_VITS16")
 
 
 class Mask2AlphaRefiner:
+    """``preset`` picks the configuration and the project's trained weights for it; an explicit ``config`` (a custom
+    network) runs with the weights at ``weights`` (sha256-checked) or randomly initialised."""
+
     name = "mask2alpha"
 
-    def __init__(self, config: Optional[Mask2AlphaConfig] = None, device: str = "cpu", backend: SparseBackend = "auto",
-                 prior: Optional[PriorKind] = None, weights: Optional[str] = None, weights_sha256: str = ""):
+    def __init__(self, preset: str = "tiny", config: Optional[Mask2AlphaConfig] = None, device: str = "cpu",
+                 backend: SparseBackend = "auto", prior: Optional[PriorKind] = None, weights: Optional[str] = None,
+                 weights_sha256: str = ""):
         import torch
 
         from .model import Mask2AlphaNet
 
-        cfg = config or Mask2AlphaConfig()
+        try:
+            cfg = config or preset_config(preset)
+        except ValueError as exc:
+            raise BackendError(str(exc)) from exc
+        self.spec = None if config is not None else specs.OWN.get(preset)
         if prior is not None:
             cfg = replace(cfg, prior=prior)
         self.config, self.device = cfg, resolve_device(device)
@@ -48,7 +47,12 @@ class Mask2AlphaRefiner:
         from .dino_vit import map_dino_state_dict
 
         try:
-            sd = W.load_state_dict(path, sha256) if path else W.load_spec(MASK2ALPHA_WEIGHTS)
+            if path:
+                sd = W.load_state_dict(path, sha256)
+            elif self.spec is not None:
+                sd = W.load_spec(self.spec)
+            else:
+                raise W.WeightsError("a custom configuration and no weights file")
             self.net.load_state_dict(sd, strict=True)
             return
         except (W.WeightsError, RuntimeError) as exc:
@@ -56,7 +60,8 @@ class Mask2AlphaRefiner:
                                  "initialised network, its alpha is not meaningful")
         if self.config.prior == "dino":
             try:
-                self.net.encoder.prior.net.load_state_dict(map_dino_state_dict(W.load_spec(DINO_VITS16)), strict=True)
+                self.net.encoder.prior.net.load_state_dict(map_dino_state_dict(W.load_spec(specs.DINO_VITS16)),
+                                                          strict=True)
             except (W.WeightsError, RuntimeError) as exc:
                 self.warnings.append(f"mask2alpha: DINO ViT-S/16 prior not loaded ({_first_line(exc)}); "
                                      "its features are random")

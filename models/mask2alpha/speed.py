@@ -56,7 +56,7 @@ def measure(backend: str, threads: int) -> dict:
     torch.set_num_threads(threads)
     torch.manual_seed(0)  # the same random-init weights in every process, so the back-ends' alphas are comparable
     request = synthetic_request()
-    refiner = Mask2AlphaRefiner(backend=backend)
+    refiner = Mask2AlphaRefiner(preset="default", backend=backend)  # the paper-sized network, random weights
     marks: dict[str, float] = {}
 
     def progress(fraction: float, message: str) -> None:

@@ -182,12 +182,11 @@ def _trimap(coarse: torch.Tensor, band: int = 7) -> torch.Tensor:
 
 
 def mask2alpha_task(cfg: RunConfig, data: DataSource) -> Task:
-    from ..mask2alpha.config import Mask2AlphaConfig, tiny_config
+    from ..mask2alpha.config import preset_config
     from ..mask2alpha.losses import mask2alpha_loss
     from ..mask2alpha.model import Mask2AlphaNet
 
-    mcfg = tiny_config(**cfg.net) if cfg.preset == "tiny" else Mask2AlphaConfig(**cfg.net)
-    net = Mask2AlphaNet(mcfg)
+    net = Mask2AlphaNet(preset_config(cfg.preset, **cfg.net))
 
     def step_fn(n, batch) -> torch.Tensor:
         tri = _trimap(batch.coarse)

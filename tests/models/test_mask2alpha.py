@@ -202,8 +202,20 @@ def test_session_end_to_end(disc_image):
     assert result.alpha.shape == image.shape[:2] and result.alpha.dtype == np.float32
     assert 0.0 <= result.alpha.min() and result.alpha.max() <= 1.0
     assert (result.alpha[result.trimap == 255] == 1.0).all() and (result.alpha[result.trimap == 0] == 0.0).all()
-    assert any("mask2alpha" in w for w in result.warnings)
+    assert not any("mask2alpha" in w for w in result.warnings)  # the shipped tiny weights load (sha256-checked)
     assert session.alphas()["disc"].shape == image.shape[:2]
+
+
+def test_presets_and_their_weights():
+    from mattestudio.models import registry
+    from mattestudio.models.protocol import BackendError
+
+    shipped = registry.create("mask2alpha", "refiner", "cpu", backend="dense")
+    assert shipped.config == tiny_config() and shipped.warnings == []
+    paper = registry.create("mask2alpha", "refiner", "cpu", preset="default", backend="dense")
+    assert paper.config.widths == (16, 32, 64) and any("randomly initialised" in w for w in paper.warnings)
+    with pytest.raises(BackendError, match="unknown Mask2Alpha preset"):
+        registry.create("mask2alpha", "refiner", "cpu", preset="huge")
 
 
 def test_refiner_cancels_during_the_detail_stage(disc_image):
