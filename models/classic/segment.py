@@ -5,8 +5,9 @@ Every prompt type is used at once: the outside of the newest box is hard backgro
 the first background colour model), clicks and scribbles are hard seeds that also pull their geodesic neighbourhood
 (a click inside a wrongly labelled region flips the region of similar colour around it), the CRM conflict pixels of
 the new round get the strongest such pull, and the previous probability is a weak prior. The colour models and the
-cut are iterated at a coarse scale; the cut is then re-solved in a narrow band around the boundary at the working
-scale, and the result is carried to full resolution along image edges with a guided filter.
+cut are iterated at a coarse scale; the cut is then re-solved at the working scale in a narrow band around the
+boundary and wherever a pixel's costs contradict its coarse label (gaps between leaves, thin parts the coarse scale
+cannot hold), and the result is carried to full resolution along image edges with a guided filter.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class SegmenterConfig:
     fine_smoothness: float = 1.0  # pairwise weight at the fine scale, relative to ``smoothness``
     fine_interior: bool = False  # re-solve the whole foreground at the fine scale, not only a band around it
     fine_pull: float = 0.3  # the new seeds' pull above which pixels are also re-solved at the fine scale
+    fine_doubt: float = 1.0  # pixels whose fine-scale costs favour the other label by this margin are re-solved (0: off)
     bins: int = 16
     smoothness: float = 12.0  # weight of the contrast-sensitive pairwise term
     geo_gamma: float = 0.05  # cost of one Lab unit above the noise floor, as a share of the diagonal
@@ -187,6 +189,13 @@ class ClassicSegmenter:
                 band |= _resize(near_new.astype(np.uint8), fine.size, cv2.INTER_NEAREST) > 0
             cost_fg = self.colour.neg_log_likelihood(fine.idx, labels) + _resize(base_fg, fine.size, cv2.INTER_LINEAR)
             cost_bg = self.colour.neg_log_likelihood(fine.idx, ~labels) + _resize(base_bg, fine.size, cv2.INTER_LINEAR)
+            if cfg.fine_doubt > 0:
+                # pixels whose own costs contradict their coarse label by a clear margin are re-decided too, with
+                # a pixel of context: structure finer than the coarse scale (background between leaves) can appear
+                d = cost_bg - cost_fg
+                doubt = np.where(labels, d < -cfg.fine_doubt, d > cfg.fine_doubt) & ~(fg_hard_f | bg_hard_f)
+                doubt = doubt.astype(np.uint8)
+                band |= cv2.dilate(doubt, np.ones((3, 3), np.uint8)) > 0
             labels = band_cut(labels | fg_hard_f & ~bg_hard_f, band, cost_fg, cost_bg, fine.pairwise, fg_hard_f,
                               bg_hard_f)
             margin = cost_bg - cost_fg

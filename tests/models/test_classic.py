@@ -113,3 +113,48 @@ def test_a_correction_at_the_previous_boundary_pulls_less_far_than_one_deep_in_t
     # 30 px from each click: the sliver's pull (scale 4 x its 3 px depth) has faded, the other's (capped at 60) has not
     assert close[30, 82] < 0.15 and close[30, 250] > 0.55
     assert dist[30, 72] == 20.0 and dist[30, 200] == 80.0  # distance to the nearest click, whatever its scale
+
+
+def test_pixels_whose_colour_contradicts_the_coarse_cut_are_re_decided_at_the_fine_scale():
+    """Background seen through gaps finer than the coarse scale (between leaves, inside a shrub) opens up."""
+    from mattestudio.interaction.prompts import Box
+    from mattestudio.interaction.session import Session
+    from mattestudio.models.classic.segment import ClassicSegmenter, SegmenterConfig
+
+    rng = np.random.default_rng(0)
+    image = np.empty((400, 400, 3), np.uint8)
+    image[:] = (40, 70, 160)
+    yy, xx = np.mgrid[:400, :400]
+    disc = (yy - 200) ** 2 + (xx - 200) ** 2 < 120 ** 2
+    image[disc] = (220, 140, 40)
+    holes = np.zeros((400, 400), bool)
+    for y, x in rng.integers(110, 290, (40, 2)):
+        holes[y:y + 2, x:x + 2] = True  # 2 x 2 px of background inside the disc: one pixel at the coarse scale
+    holes &= disc
+    image[holes] = (40, 70, 160)
+    image = np.clip(image + rng.normal(0, 4, image.shape), 0, 255).astype(np.uint8)
+    opened = {}
+    for doubt in (0.0, 1.0):
+        seg = ClassicSegmenter(SegmenterConfig(coarse_side=200, work_side=400, fine_doubt=doubt))
+        session = Session(image, seg, "classic")
+        session.add_instance("disc")
+        mask = session.run_round("disc", [Box(60, 60, 340, 340)]).mask
+        opened[doubt] = float((~mask[holes]).mean())
+        assert mask[disc & ~holes].mean() > 0.98 and not mask[~disc].any()
+    assert opened[0.0] < 0.5 and opened[1.0] > 0.95  # without the re-decision most stay filled (measured 0.3)
+
+
+def test_the_outside_of_a_box_is_hard_background_and_clicks_are_hard_seeds():
+    """A stripe of one colour runs across the whole photo: only the part inside the box can be foreground, and clicks
+    hold against the colour model."""
+    from mattestudio.interaction.prompts import Box, Click
+    from mattestudio.interaction.session import Session
+
+    image = np.full((200, 300, 3), (30, 90, 40), np.uint8)
+    image[80:120] = (230, 200, 60)
+    session = Session(image, "classic", "classic")
+    session.add_instance("stripe")
+    mask = session.run_round("stripe", [Box(100, 60, 200, 140), Click(150, 100, True)]).mask
+    assert mask[100, 150] and not mask[:, :95].any() and not mask[:, 205:].any()
+    mask = session.run_round("stripe", [Click(130, 100, False)]).mask
+    assert not mask[100, 130] and mask[100, 150]
