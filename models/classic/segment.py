@@ -33,7 +33,7 @@ class SegmenterConfig:
     fine_smoothness: float = 1.0  # pairwise weight at the fine scale, relative to ``smoothness``
     fine_interior: bool = False  # re-solve the whole foreground at the fine scale, not only a band around it
     fine_pull: float = 0.3  # the new seeds' pull above which pixels are also re-solved at the fine scale
-    fine_doubt: float = 1.0  # pixels whose fine-scale costs favour the other label by this margin are re-solved (0: off)
+    fine_doubt: float = 1.0  # pixels whose costs favour the other label by this margin are re-solved (0: off)
     bins: int = 16
     smoothness: float = 12.0  # weight of the contrast-sensitive pairwise term
     geo_gamma: float = 0.05  # cost of one Lab unit above the noise floor, as a share of the diagonal

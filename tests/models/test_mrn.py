@@ -73,11 +73,12 @@ def test_session_iscn_then_mrn(disc_image, monkeypatch):
 
 
 def test_bundled_weights_are_found_verified_and_used(disc_image):
-    """The shipped tiny ISCN and MRN load from weights/ after their sha256 check: no random-init warning."""
+    """The shipped tiny networks load from weights/ after their sha256 check: no random-init warning."""
     from mattestudio.interaction.backends import reports
 
     status = {w.name: w.status for r in reports() for w in r.weights}
-    assert status["iscn_tiny"] == "bundled" and status["mrn_tiny"] == "bundled"
+    for name in ("iscn_tiny", "mrn_tiny", "gfm_tiny", "mask2alpha_tiny"):
+        assert status[name] == "bundled", name
     image, _ = disc_image
     s = Session(image, segmenter="iscn", refiner="mrn")
     s.add_instance("disc")
