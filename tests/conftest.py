@@ -14,6 +14,20 @@ def shared_data() -> Path:
     return Path(os.environ.get("MATTESTUDIO_DATA", REPO.parent / "shared" / "data"))
 
 
+@pytest.fixture(scope="session")
+def background_folder(tmp_path_factory) -> Path:
+    """A folder of two tiny photo-like background JPEGs (gradients with noise) for the synthetic generators."""
+    import cv2
+
+    folder = tmp_path_factory.mktemp("backgrounds")
+    rng = np.random.default_rng(3)
+    for i in range(2):
+        yy, xx = np.mgrid[0:90, 0:120]
+        img = np.stack([xx * 2, yy * 2, 128 + 0 * xx], -1) + rng.normal(0, 12, (90, 120, 3))
+        cv2.imwrite(str(folder / f"bg{i}.jpg"), np.clip(img, 0, 255).astype(np.uint8))
+    return folder
+
+
 @pytest.fixture
 def data_dir() -> Path:
     d = shared_data()

@@ -1,6 +1,5 @@
 """The synthetic multi-instance generator on a tiny generated background folder."""
 
-import cv2
 import numpy as np
 
 from mattestudio.interaction.bench.data import discover, load_item
@@ -8,19 +7,8 @@ from mattestudio.interaction.synth.composite import make_composite
 from mattestudio.interaction.synth.dataset import load_backgrounds, write_dataset
 
 
-def _backgrounds(tmp_path):
-    rng = np.random.default_rng(3)
-    folder = tmp_path / "bg"
-    folder.mkdir()
-    for i in range(2):
-        yy, xx = np.mgrid[0:90, 0:120]
-        img = np.stack([xx * 2, yy * 2, 128 + 0 * xx], -1) + rng.normal(0, 12, (90, 120, 3))
-        cv2.imwrite(str(folder / f"bg{i}.jpg"), np.clip(img, 0, 255).astype(np.uint8))
-    return folder
-
-
-def test_composite_is_deterministic_with_soft_occluded_instances(tmp_path):
-    photos = load_backgrounds(_backgrounds(tmp_path))
+def test_composite_is_deterministic_with_soft_occluded_instances(background_folder):
+    photos = load_backgrounds(background_folder)
     a = make_composite([5, 0], photos, size=160)
     b = make_composite([5, 0], photos, size=160)
     assert a.image.shape == (120, 160, 3) and a.image.dtype == np.uint8
@@ -32,8 +20,8 @@ def test_composite_is_deterministic_with_soft_occluded_instances(tmp_path):
     assert soft > 0  # soft / hair / semi-transparent pixels exist
 
 
-def test_write_dataset_is_a_multi_instance_bench_folder(tmp_path):
-    photos = load_backgrounds(_backgrounds(tmp_path))
+def test_write_dataset_is_a_multi_instance_bench_folder(tmp_path, background_folder):
+    photos = load_backgrounds(background_folder)
     names = write_dataset(tmp_path / "set", 2, 1, 128, photos)
     assert names == ["synth0000", "synth0001"]
     items = discover(tmp_path / "set")
@@ -43,11 +31,11 @@ def test_write_dataset_is_a_multi_instance_bench_folder(tmp_path):
     assert len(item.alphas) >= 1 and all(a.shape == (96, 128) for a in item.alphas.values())
 
 
-def test_synth_cli(tmp_path, capsys):
+def test_synth_cli(tmp_path, capsys, background_folder):
     from mattestudio.app.cli import main
 
     rc = main(["synth", "--out", str(tmp_path / "s"), "--count", "2", "--seed", "0", "--size", "96",
-               "--backgrounds", str(_backgrounds(tmp_path)), "--no-progress"])
+               "--backgrounds", str(background_folder), "--no-progress"])
     assert rc == 0 and "wrote 2" in capsys.readouterr().out
     assert len(list((tmp_path / "s" / "image").glob("*.png"))) == 2
     rc = main(["synth", "--out", str(tmp_path / "t"), "--count", "1", "--backgrounds", str(tmp_path / "none")])

@@ -2,7 +2,6 @@
 
 import json
 
-import cv2
 import numpy as np
 import pytest
 
@@ -14,24 +13,9 @@ from mattestudio.interaction.training import SynthSource
 SMALL = SceneConfig(width=(96, 128))
 
 
-def _background_folder(folder):
-    folder.mkdir(exist_ok=True)
-    rng = np.random.default_rng(3)
-    for i in range(2):
-        yy, xx = np.mgrid[0:90, 0:120]
-        img = np.stack([xx * 2, yy * 2, 128 + 0 * xx], -1) + rng.normal(0, 12, (90, 120, 3))
-        cv2.imwrite(str(folder / f"bg{i}.jpg"), np.clip(img, 0, 255).astype(np.uint8))
-    return folder
-
-
 @pytest.fixture(scope="module")
-def bg_folder(tmp_path_factory):
-    return _background_folder(tmp_path_factory.mktemp("bg"))
-
-
-@pytest.fixture(scope="module")
-def photos(bg_folder):
-    return load_backgrounds(bg_folder)
+def photos(background_folder):
+    return load_backgrounds(background_folder)
 
 
 def test_scene_shapes_ranges_and_determinism(photos):
@@ -75,14 +59,14 @@ def test_rounds_of_every_task(photos):
     assert m.coarse.shape == m.alpha.shape and 0 <= m.coarse.min() and m.coarse.max() <= 1
 
 
-def test_train_resumes_and_continues_the_step_count(tmp_path, bg_folder):
+def test_train_resumes_and_continues_the_step_count(tmp_path, background_folder):
     cfg = {"model": "iscn", "preset": "tiny", "net": {"input_size": 64}, "batch": 2, "eval_every": 3,
            "eval_count": 1, "checkpoint_every": 2, "seed": 4,
            "options": {"scene_width": [96, 112], "tasks": {"box": 1, "text": 1}}}
     path = tmp_path / "cfg.json"
     path.write_text(json.dumps(cfg))
     out = tmp_path / "run"
-    args = ["train", "iscn", "--config", str(path), "--out", str(out), "--data", str(bg_folder), "--no-progress"]
+    args = ["train", "iscn", "--config", str(path), "--out", str(out), "--data", str(background_folder), "--no-progress"]
     assert main(args + ["--steps", "4", "--until", "2"]) == 0
     state = json.loads((out / "checkpoint" / "state.json").read_text())
     assert state["step"] == 2
