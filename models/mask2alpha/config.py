@@ -69,13 +69,12 @@ def tiny_config(prior: PriorKind = "small", **overrides) -> Mask2AlphaConfig:
     return Mask2AlphaConfig(**base)
 
 
-PRESETS = ("tiny", "default")
+#: preset -> configuration factory (keyword overrides)
+PRESETS = {"tiny": tiny_config, "default": Mask2AlphaConfig}
 
 
 def preset_config(preset: str, **overrides) -> Mask2AlphaConfig:
-    """The configuration of ``preset`` (one of :data:`PRESETS`) with ``overrides``."""
-    if preset == "tiny":
-        return tiny_config(**overrides)
-    if preset == "default":
-        return Mask2AlphaConfig(**overrides)
-    raise ValueError(f"unknown Mask2Alpha preset '{preset}' (known: {', '.join(PRESETS)})")
+    """The configuration of ``preset`` (a key of :data:`PRESETS`) with ``overrides``."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown Mask2Alpha preset '{preset}' (known: {', '.join(PRESETS)})")
+    return PRESETS[preset](**overrides)
