@@ -62,6 +62,33 @@ def test_closed_form_recovers_a_linear_blend(disc_image):
     assert res.alpha.dtype == np.float32 and np.abs(res.alpha - alpha).mean() < 0.02
 
 
+def test_non_local_colour_flow_opens_background_holes_that_closed_form_fills():
+    # a red square with 2 x 2 holes of the blue background inside an unknown region fenced off by known foreground
+    # (the usual band runs along the square's outline): closed-form's local colour lines cannot tell the holes from
+    # the red around them (a constant alpha costs nothing), the non-local flow ties their blue to the known blue
+    # outside
+    img = np.zeros((80, 80, 3), np.uint8)
+    img[..., 2] = 200
+    img[20:60, 20:60] = (210, 30, 20)
+    holes = np.zeros((80, 80), bool)
+    holes[28:52:5, 28:52:5] = True
+    holes |= np.roll(holes, 1, 0) | np.roll(holes, 1, 1) | np.roll(np.roll(holes, 1, 0), 1, 1)
+    img[holes] = (0, 0, 200)
+    img = np.clip(img + np.random.default_rng(0).normal(0, 4, img.shape), 0, 255).astype(np.uint8)  # sensor noise
+    tri = np.zeros((80, 80), np.uint8)
+    tri[17:63, 17:63] = 128
+    tri[23:57, 23:57] = 255
+    tri[25:55, 25:55] = 128
+    local = solve_closed_form(img, tri, 1e-6)
+    both = solve_closed_form(img, tri, 1e-6, nonlocal_weight=0.3)
+    red = (tri == 128) & ~holes
+    red[:25] = red[55:] = red[:, :25] = red[:, 55:] = False
+    assert local[holes].mean() > 0.9  # closed-form alone fills the holes
+    assert both[holes].mean() < 0.2 and both[red].mean() > 0.9
+    res = ClassicRefiner().refine(RefineRequest(img, (tri > 0).astype(np.float32), tri), lambda *a: None, lambda: False)
+    assert res.alpha[holes].mean() < 0.2  # the refiner's default uses it
+
+
 def test_guided_filter_restricted_to_a_region_is_exact_inside_it():
     import cv2
 
