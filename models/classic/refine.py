@@ -26,12 +26,12 @@ class RefinerConfig:
     margin: float = 0.02  # known context around the band, as a share of the image diagonal
     nonlocal_weight: float = 0.3  # weight of the non-local colour flow against closed-form's local one (0 = off)
     nonlocal_k: int = 10  # colour neighbours per unknown pixel
-    nonlocal_xy: float = 0.1  # weight of position (0-1 across the solved window) beside RGB (0-1) in that search
+    nonlocal_xy: float = 0.1  # weight of position (0-1 along the window's longer side) beside RGB (0-1) there
 
 
 def colour_knn_laplacian(image: np.ndarray, query: np.ndarray, k: int, xy_weight: float) -> sp.csr_matrix:
-    """Graph Laplacian ``(D - W) / 2k`` linking each ``query`` pixel to its ``k`` nearest pixels in (RGB, weighted
-    position) space (binary, symmetrised weights): a hole of background colour inside a plant is tied to the
+    """Graph Laplacian ``D - W`` (divided by twice the links per query pixel) linking each ``query`` pixel to its ``k``
+    nearest pixels in (RGB, weighted position) space (binary, symmetrised weights): a hole of background colour inside a plant is tied to the
     background of that colour elsewhere, not only to the foreground around it. ``image`` is float in [0, 1]."""
     from scipy.spatial import cKDTree
 
