@@ -3,7 +3,7 @@ import numpy as np
 from mattestudio.models.classic.geodesic import geodesic_distance
 from mattestudio.models.classic.graph import band_cut, grid_cut, pairwise_weights
 from mattestudio.models.classic.guided import guided_coefficients, guided_upsample
-from mattestudio.models.classic.refine import ClassicRefiner, solve_closed_form
+from mattestudio.models.classic.refine import ClassicRefiner, colour_knn_laplacian, solve_closed_form
 from mattestudio.models.protocol import RefineRequest
 
 
@@ -87,6 +87,25 @@ def test_non_local_colour_flow_opens_background_holes_that_closed_form_fills():
     assert both[holes].mean() < 0.2 and both[red].mean() > 0.9
     res = ClassicRefiner().refine(RefineRequest(img, (tri > 0).astype(np.float32), tri), lambda *a: None, lambda: False)
     assert res.alpha[holes].mean() < 0.2  # the refiner's default uses it
+
+
+def test_colour_knn_laplacian_is_a_symmetric_graph_laplacian_of_the_queried_pixels():
+    rng = np.random.default_rng(2)
+    img = rng.random((12, 15, 3))
+    query = rng.random((12, 15)) < 0.3
+    L = colour_knn_laplacian(img, query, 5, 0.1)
+    assert L.shape == (180, 180)
+    assert abs(L - L.T).max() < 1e-12  # symmetric, so conjugate gradients applies
+    np.testing.assert_allclose(np.asarray(L.sum(1)).ravel(), 0.0, atol=1e-12)  # constants cost nothing
+    assert np.linalg.eigvalsh(L.toarray()).min() > -1e-10  # positive semi-definite
+    linked = np.asarray(abs(L).sum(1)).ravel() > 0
+    assert linked[query.ravel()].all()  # every queried pixel has neighbours
+    # a pixel that is neither queried nor anyone's neighbour stays out of the graph
+    far = np.zeros((12, 15, 3))
+    far[0, 0] = 1.0
+    q = np.zeros((12, 15), bool)
+    q[6, 7] = True
+    assert abs(colour_knn_laplacian(far, q, 3, 0.1)[0]).sum() == 0
 
 
 def test_guided_filter_restricted_to_a_region_is_exact_inside_it():
