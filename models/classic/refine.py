@@ -31,8 +31,9 @@ class RefinerConfig:
 
 def colour_knn_laplacian(image: np.ndarray, query: np.ndarray, k: int, xy_weight: float) -> sp.csr_matrix:
     """Graph Laplacian ``D - W`` (divided by twice the links per query pixel) linking each ``query`` pixel to its ``k``
-    nearest pixels in (RGB, weighted position) space (binary, symmetrised weights): a hole of background colour inside a plant is tied to the
-    background of that colour elsewhere, not only to the foreground around it. ``image`` is float in [0, 1]."""
+    nearest pixels in (RGB, weighted position) space (binary, symmetrised weights): a hole of background colour inside
+    a plant is tied to the background of that colour elsewhere, not only to the foreground around it. ``image`` is
+    float in [0, 1]."""
     from scipy.spatial import cKDTree
 
     h, w = image.shape[:2]
@@ -61,18 +62,16 @@ def solve_closed_form(image: np.ndarray, trimap: np.ndarray, epsilon: float, non
     if not unknown.any():
         return alpha.astype(np.float32)
     im = image.astype(np.float64) / 255.0
-    L = cf_laplacian(im, epsilon=epsilon, radius=1, is_known=known).tocsr()
-    P = None
+    rows = cf_laplacian(im, epsilon=epsilon, radius=1, is_known=known).tocsr()[unknown]
+    L_U = P = rows[:, unknown]
     if nonlocal_weight > 0:
-        knn_L = nonlocal_weight * colour_knn_laplacian(im, ~known, nonlocal_k, nonlocal_xy)
+        knn_rows = nonlocal_weight * colour_knn_laplacian(im, ~known, nonlocal_k, nonlocal_xy)[unknown]
         # the preconditioner factors the local part plus the non-local diagonal: the non-local edges would fill the
         # incomplete Cholesky factor in (5x slower) for a few CG iterations saved
-        P = L[unknown][:, unknown] + sp.diags(knn_L.diagonal()[unknown])
-        L = L + knn_L
-    rows = L[unknown]
-    L_U = rows[:, unknown].tocsr()
+        P = L_U + sp.diags(knn_rows[:, unknown].diagonal())
+        rows = rows + knn_rows
+        L_U = rows[:, unknown]
     b = -rows[:, known.ravel()].dot(alpha.ravel()[known.ravel()])
-    P = L_U if P is None else P
     with contextlib.redirect_stdout(io.StringIO()):  # ichol prints a note each time it needs a diagonal shift
         M = ichol(P.tocsc(), shifts=[0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0])
     x = cg(L_U, b, M=M, atol=1e-7, rtol=1e-7, maxiter=2000)

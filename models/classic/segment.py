@@ -189,16 +189,15 @@ class ClassicSegmenter:
                 band |= _resize(near_new.astype(np.uint8), fine.size, cv2.INTER_NEAREST) > 0
             cost_fg = self.colour.neg_log_likelihood(fine.idx, labels) + _resize(base_fg, fine.size, cv2.INTER_LINEAR)
             cost_bg = self.colour.neg_log_likelihood(fine.idx, ~labels) + _resize(base_bg, fine.size, cv2.INTER_LINEAR)
+            margin = cost_bg - cost_fg
             if cfg.fine_doubt > 0:
                 # pixels whose own costs contradict their coarse label by a clear margin are re-decided too, with
                 # a pixel of context: structure finer than the coarse scale (background between leaves) can appear
-                d = cost_bg - cost_fg
-                doubt = np.where(labels, d < -cfg.fine_doubt, d > cfg.fine_doubt) & ~(fg_hard_f | bg_hard_f)
+                doubt = np.where(labels, margin < -cfg.fine_doubt, margin > cfg.fine_doubt) & ~(fg_hard_f | bg_hard_f)
                 doubt = doubt.astype(np.uint8)
                 band |= cv2.dilate(doubt, np.ones((3, 3), np.uint8)) > 0
             labels = band_cut(labels | fg_hard_f & ~bg_hard_f, band, cost_fg, cost_bg, fine.pairwise, fg_hard_f,
                               bg_hard_f)
-            margin = cost_bg - cost_fg
         else:
             margin = np.zeros(labels.shape, np.float32)
         labels = (labels | fg_hard_f) & ~bg_hard_f

@@ -66,7 +66,8 @@ def test_train_resumes_and_continues_the_step_count(tmp_path, background_folder)
     path = tmp_path / "cfg.json"
     path.write_text(json.dumps(cfg))
     out = tmp_path / "run"
-    args = ["train", "iscn", "--config", str(path), "--out", str(out), "--data", str(background_folder), "--no-progress"]
+    args = ["train", "iscn", "--config", str(path), "--out", str(out), "--data", str(background_folder),
+            "--no-progress"]
     assert main(args + ["--steps", "4", "--until", "2"]) == 0
     state = json.loads((out / "checkpoint" / "state.json").read_text())
     assert state["step"] == 2
