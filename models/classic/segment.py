@@ -3,11 +3,12 @@ prior.
 
 Every prompt type is used at once: the outside of the newest box is hard background (and a ring just inside it seeds
 the first background colour model), clicks and scribbles are hard seeds that also pull their geodesic neighbourhood
-(a click inside a wrongly labelled region flips the region of similar colour around it), the CRM conflict pixels of
-the new round get the strongest such pull, and the previous probability is a weak prior. The colour models and the
-cut are iterated at a coarse scale; the cut is then re-solved at the working scale in a narrow band around the
-boundary and wherever a pixel's costs contradict its coarse label (gaps between leaves, thin parts the coarse scale
-cannot hold), and the result is carried to full resolution along image edges with a guided filter.
+(a click inside a wrongly labelled region flips the region of similar colour around it, but not much deeper into the
+wrong label than the click itself lies), the CRM conflict pixels of the new round get the strongest such pull, and the
+previous probability is a weak prior. The colour models and the cut are iterated at a coarse scale; the cut is then
+re-solved at the working scale in a narrow band around the boundary and wherever a pixel's costs contradict its
+coarse label (gaps between leaves, thin parts the coarse scale cannot hold), and the result is carried to full
+resolution along image edges with a guided filter.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class SegmenterConfig:
     pull_voronoi: bool = True  # the new seeds pull only pixels geodesically nearer to them than to any opposite seed
     pull_depth: float = 8.0  # a new seed's pull scale: this many times its distance to the region it contradicts
     geo_new_floor: float = 0.03  # smallest pull scale of a new seed, as a share of the diagonal
+    pull_reach: float = 1.5  # a new seed pulls only pixels up to this many times its own depth into the wrong label
 
 
 @dataclass
@@ -237,8 +239,10 @@ class ClassicSegmenter:
         if new_fg.any() or new_bg.any():
             if cfg.pull_depth > 0 and prev is not None:
                 scales = (cfg.geo_new_floor * diag, cfg.geo_new_scale * diag)
-                cf, df = _depth_scaled_pull(lv.smooth, new_fg, prev >= 0.5, gamma, tau, cfg.pull_depth, scales)
-                cb, db = _depth_scaled_pull(lv.smooth, new_bg, prev < 0.5, gamma, tau, cfg.pull_depth, scales)
+                cf, df = _depth_scaled_pull(lv.smooth, new_fg, prev >= 0.5, gamma, tau, cfg.pull_depth, scales,
+                                            cfg.pull_reach)
+                cb, db = _depth_scaled_pull(lv.smooth, new_bg, prev < 0.5, gamma, tau, cfg.pull_depth, scales,
+                                            cfg.pull_reach)
                 d_new, pull_new = (df, db), (cb, cf)
             else:
                 d_new = _distances(lv.smooth, new_fg, new_bg, gamma, tau)
@@ -266,11 +270,13 @@ def _distances(lab, fg_seeds, bg_seeds, gamma, tau) -> tuple[np.ndarray, np.ndar
             np.minimum(geodesic_distance(lab, bg_seeds, gamma, tau), 1e6))
 
 
-def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales):
+def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales, reach=0.0):
     """Closeness to ``seeds`` and the geodesic distance to the nearest of them, where each connected seed (a click, a
     stroke) has its own scale: ``depth_factor`` times its distance to the previous region of its own label, within
     ``scales``. A correction just outside the previous boundary is about a sliver; one deep inside the wrong label
-    is about a whole region."""
+    is about a whole region. With ``reach`` > 0 a seed pulls only pixels at most ``reach`` times its own depth (and at
+    least 2 px) into the wrong label: the region it corrects lies between it and the previous boundary, not in the
+    same-coloured background that runs on beyond it (the curtain behind a tuft of hair)."""
     h, w = seeds.shape
     close = np.zeros((h, w), np.float32)
     dist = np.full((h, w), 1e6, np.float32)
@@ -282,8 +288,12 @@ def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales):
     for c in range(1, n):
         m = comp == c
         d = np.minimum(geodesic_distance(lab, m, gamma, tau), 1e6)
-        scale = float(np.clip(depth_factor * float(depth[m].max()), *scales))
-        np.maximum(close, np.exp(-d / scale), out=close)
+        seed_depth = float(depth[m].max())
+        scale = float(np.clip(depth_factor * seed_depth, *scales))
+        pull = np.exp(-d / scale)
+        if reach > 0:
+            pull *= depth <= max(reach * seed_depth, 2.0)
+        np.maximum(close, pull, out=close)
         np.minimum(dist, d, out=dist)
     return close, dist
 
