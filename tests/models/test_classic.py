@@ -162,7 +162,7 @@ def test_a_correction_at_the_previous_boundary_pulls_less_far_than_one_deep_in_t
 
 
 def test_a_correction_pulls_no_deeper_into_the_wrong_label_than_it_lies_itself():
-    """A click 40 px into the previous background flips the region between it and the previous foreground, not the
+    """A click 41 px into the previous background flips the region between it and the previous foreground, not the
     same-coloured background that runs on beyond it (a curtain behind a tuft of hair)."""
     from mattestudio.models.classic.segment import _depth_scaled_pull
 
@@ -174,7 +174,7 @@ def test_a_correction_pulls_no_deeper_into_the_wrong_label_than_it_lies_itself()
     free, _ = _depth_scaled_pull(lab, seeds, prev_fg, 1.0, 0.0, 4.0, (3.0, 200.0))
     held, _ = _depth_scaled_pull(lab, seeds, prev_fg, 1.0, 0.0, 4.0, (3.0, 200.0), reach=1.0)
     np.testing.assert_array_equal(held[:, :90], free[:, :90])  # the gap back to the foreground: pulled as before
-    assert (free[30, 140:190] > 0.5).all() and (held[:, 133:] == 0).all()  # beyond the click's own depth: not pulled
+    assert (free[30, 140:190] > 0.5).all() and (held[:, 93:] == 0).all()  # beyond the click's own depth: not pulled
 
 
 def test_pixels_whose_colour_contradicts_the_coarse_cut_are_re_decided_at_the_fine_scale():
