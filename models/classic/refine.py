@@ -66,11 +66,12 @@ def solve_closed_form(image: np.ndarray, trimap: np.ndarray, epsilon: float, non
     L_U = P = rows[:, unknown]
     if nonlocal_weight > 0:
         knn_rows = nonlocal_weight * colour_knn_laplacian(im, ~known, nonlocal_k, nonlocal_xy)[unknown]
+        knn_U = knn_rows[:, unknown]
         # the preconditioner factors the local part plus the non-local diagonal: the non-local edges would fill the
         # incomplete Cholesky factor in (5x slower) for a few CG iterations saved
-        P = L_U + sp.diags(knn_rows[:, unknown].diagonal())
+        P = L_U + sp.diags(knn_U.diagonal())
+        L_U = L_U + knn_U
         rows = rows + knn_rows
-        L_U = rows[:, unknown]
     b = -rows[:, known.ravel()].dot(alpha.ravel()[known.ravel()])
     with contextlib.redirect_stdout(io.StringIO()):  # ichol prints a note each time it needs a diagonal shift
         M = ichol(P.tocsc(), shifts=[0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0])
