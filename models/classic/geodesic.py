@@ -13,8 +13,9 @@ INF = np.float32(1e10)
 
 
 @njit(cache=True, nogil=True)
-def _sweep(feat, dist, gamma, tau, forward):  # pragma: no cover - compiled
-    """One raster sweep: forward visits rows top-down with the upper/left half-mask, backward the reverse."""
+def _sweep(feat, dist, carry, gamma, tau, forward):  # pragma: no cover - compiled
+    """One raster sweep: forward visits rows top-down with the upper/left half-mask, backward the reverse; ``carry``
+    follows each pixel's best path back to its seed."""
     h, w, c = feat.shape
     dys = (-1, -1, -1, 0)
     dxs = (-1, 0, 1, -1)
@@ -24,6 +25,7 @@ def _sweep(feat, dist, gamma, tau, forward):  # pragma: no cover - compiled
         for j in range(w):
             x = j if forward else w - 1 - j
             best = dist[y, x]
+            came = carry[y, x]
             for k in range(4):
                 yy = y + sign * dys[k]
                 xx = x + sign * dxs[k]
@@ -38,14 +40,16 @@ def _sweep(feat, dist, gamma, tau, forward):  # pragma: no cover - compiled
                 cand = dist[yy, xx] + np.sqrt(step * step + cost * cost)
                 if cand < best:
                     best = cand
+                    came = carry[yy, xx]
             dist[y, x] = best
+            carry[y, x] = came
 
 
 @njit(cache=True, nogil=True)
-def _raster_scan(feat, dist, gamma, tau, passes):  # pragma: no cover - compiled
+def _raster_scan(feat, dist, carry, gamma, tau, passes):  # pragma: no cover - compiled
     for _ in range(passes):
-        _sweep(feat, dist, gamma, tau, True)
-        _sweep(feat, dist, gamma, tau, False)
+        _sweep(feat, dist, carry, gamma, tau, True)
+        _sweep(feat, dist, carry, gamma, tau, False)
     return dist
 
 
@@ -55,10 +59,19 @@ def geodesic_distance(features: np.ndarray, seeds: np.ndarray, gamma: float = 1.
     ``sqrt(spatial^2 + (gamma * max(0, |feature difference| - tau))^2)``: differences below ``tau`` (the image's
     noise and fine texture) cost nothing, so they do not add up along long paths. Unreachable pixels (no seeds) get a
     huge value."""
+    return geodesic_nearest(features, seeds, np.zeros(seeds.shape, np.float32), gamma, tau, passes)[0]
+
+
+def geodesic_nearest(features: np.ndarray, seeds: np.ndarray, values: np.ndarray, gamma: float = 1.0,
+                     tau: float = 0.0, passes: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """``geodesic_distance`` and, for every pixel, ``values`` (float32) at the seed pixel its shortest path starts
+    from (0 where no seed reaches)."""
     feat = np.ascontiguousarray(features, np.float32)
     if feat.ndim == 2:
         feat = feat[:, :, None]
     dist = np.where(seeds, np.float32(0), INF).astype(np.float32)
+    carry = np.where(seeds, values, 0).astype(np.float32)
     if not seeds.any():
-        return dist
-    return _raster_scan(feat, dist, np.float32(gamma), np.float32(tau), passes)
+        return dist, carry
+    _raster_scan(feat, dist, carry, np.float32(gamma), np.float32(tau), passes)
+    return dist, carry

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..protocol import CancelFn, ProgressFn, SegmentRequest, SegmentResult, check_cancel
 from .colour import ColourModel
-from .geodesic import geodesic_distance
+from .geodesic import geodesic_distance, geodesic_nearest
 from .graph import Pairwise, band_cut, grid_cut, pairwise_weights
 from .guided import guided_upsample
 
@@ -50,6 +50,7 @@ class SegmenterConfig:
     pull_depth: float = 8.0  # a new seed's pull scale: this many times its distance to the region it contradicts
     geo_new_floor: float = 0.03  # smallest pull scale of a new seed, as a share of the diagonal
     pull_reach: float = 1.5  # a new seed pulls only pixels up to this many times its own depth into the wrong label
+    reach_local: bool = True  # ... measured from the stretch of a stroke that is geodesically nearest to the pixel
 
 
 @dataclass
@@ -240,9 +241,9 @@ class ClassicSegmenter:
             if cfg.pull_depth > 0 and prev is not None:
                 scales = (cfg.geo_new_floor * diag, cfg.geo_new_scale * diag)
                 cf, df = _depth_scaled_pull(lv.smooth, new_fg, prev >= 0.5, gamma, tau, cfg.pull_depth, scales,
-                                            cfg.pull_reach)
+                                            cfg.pull_reach, cfg.reach_local)
                 cb, db = _depth_scaled_pull(lv.smooth, new_bg, prev < 0.5, gamma, tau, cfg.pull_depth, scales,
-                                            cfg.pull_reach)
+                                            cfg.pull_reach, cfg.reach_local)
                 d_new, pull_new = (df, db), (cb, cf)
             else:
                 d_new = _distances(lv.smooth, new_fg, new_bg, gamma, tau)
@@ -270,13 +271,16 @@ def _distances(lab, fg_seeds, bg_seeds, gamma, tau) -> tuple[np.ndarray, np.ndar
             np.minimum(geodesic_distance(lab, bg_seeds, gamma, tau), 1e6))
 
 
-def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales, reach=0.0):
+def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales, reach=0.0, local=False):
     """Closeness to ``seeds`` and the geodesic distance to the nearest of them, where each connected seed (a click, a
     stroke) has its own scale: ``depth_factor`` times its distance to the previous region of its own label, within
     ``scales``. A correction just outside the previous boundary is about a sliver; one deep inside the wrong label
     is about a whole region. With ``reach`` > 0 a seed pulls only pixels at most ``reach`` times its own depth (and at
     least 2 px) into the wrong label: the region it corrects lies between it and the previous boundary, not in the
-    same-coloured background that runs on beyond it (the curtain behind a tuft of hair)."""
+    same-coloured background that runs on beyond it (the curtain behind a tuft of hair). With ``local`` that depth is
+    the one of the stretch of the seed (within a brush width) that a pixel's shortest path starts from: a stroke that
+    runs from the previous boundary out into the wrong label pulls beside its shallow end only as deep as that end
+    lies (a click is one stretch: the same as without)."""
     h, w = seeds.shape
     close = np.zeros((h, w), np.float32)
     dist = np.full((h, w), 1e6, np.float32)
@@ -287,12 +291,21 @@ def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales, 
     n, comp = cv2.connectedComponents(seeds.astype(np.uint8), connectivity=8)
     for c in range(1, n):
         m = comp == c
-        d = np.minimum(geodesic_distance(lab, m, gamma, tau), 1e6)
         seed_depth = float(depth[m].max())
+        if reach > 0 and local:
+            # each pixel is measured against the stretch of the seed its path comes from: the depth there, at most
+            # a brush width along the seed
+            k = 4 * int(np.ceil(cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, 3).max())) + 1
+            near = cv2.dilate(np.where(m, np.minimum(depth, 1e6), 0).astype(np.float32), np.ones((k, k), np.uint8))
+            d, limit = geodesic_nearest(lab, m, near, gamma, tau)
+            d = np.minimum(d, 1e6)
+        else:
+            d = np.minimum(geodesic_distance(lab, m, gamma, tau), 1e6)
+            limit = seed_depth
         scale = float(np.clip(depth_factor * seed_depth, *scales))
         pull = np.exp(-d / scale)
         if reach > 0:
-            pull *= depth <= max(reach * seed_depth, 2.0)
+            pull *= depth <= np.maximum(reach * limit, 2.0)
         np.maximum(close, pull, out=close)
         np.minimum(dist, d, out=dist)
     return close, dist

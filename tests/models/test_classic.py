@@ -1,6 +1,6 @@
 import numpy as np
 
-from mattestudio.models.classic.geodesic import geodesic_distance
+from mattestudio.models.classic.geodesic import geodesic_distance, geodesic_nearest
 from mattestudio.models.classic.graph import band_cut, grid_cut, pairwise_weights
 from mattestudio.models.classic.guided import guided_coefficients, guided_upsample
 from mattestudio.models.classic.refine import ClassicRefiner, colour_knn_laplacian, solve_closed_form
@@ -32,6 +32,19 @@ def test_geodesic_distance_stops_at_colour_edges():
     assert d[10, 5] == 0
     assert abs(d[10, 15] - 10) < 1e-4  # plain spatial distance on the same side
     assert d[10, 25] > 100  # crossing the edge costs its colour difference
+
+
+def test_geodesic_nearest_carries_the_value_of_the_seed_each_path_starts_from():
+    feat = np.zeros((20, 40, 3), np.float32)
+    feat[:, 20:] = 100.0
+    seeds = np.zeros((20, 40), bool)
+    seeds[10, 5] = seeds[10, 18] = True
+    values = np.zeros((20, 40), np.float32)
+    values[10, 5], values[10, 18] = 1.0, 2.0
+    d, came = geodesic_nearest(feat, seeds, values, gamma=1.0, tau=0.0)
+    np.testing.assert_array_equal(d, geodesic_distance(feat, seeds, gamma=1.0, tau=0.0))
+    assert came[10, 8] == 1.0 and came[10, 14] == 2.0  # the spatially nearer seed on the same side
+    assert (came[:, 20:] == 2.0).all()  # across the edge everything comes from the seed next to it
 
 
 def test_guided_upsampling_matches_a_plain_resize_of_the_coefficients():
@@ -175,6 +188,33 @@ def test_a_correction_pulls_no_deeper_into_the_wrong_label_than_it_lies_itself()
     held, _ = _depth_scaled_pull(lab, seeds, prev_fg, 1.0, 0.0, 4.0, (3.0, 200.0), reach=1.0)
     np.testing.assert_array_equal(held[:, :90], free[:, :90])  # the gap back to the foreground: pulled as before
     assert (free[30, 140:190] > 0.5).all() and (held[:, 93:] == 0).all()  # beyond the click's own depth: not pulled
+
+
+def test_each_stretch_of_a_stroke_pulls_no_deeper_than_it_lies_itself():
+    """A stroke that runs from the previous boundary (5 px deep) out to 45 px deep pulls the background beside its
+    shallow end only as deep as that end lies, not as deep as its far end."""
+    import cv2
+
+    from mattestudio.models.classic.segment import _depth_scaled_pull
+
+    lab = np.zeros((60, 300, 3), np.float32)
+    prev_fg = np.zeros((60, 300), bool)
+    prev_fg[:, :50] = True
+    seeds = np.zeros((60, 300), np.uint8)
+    cv2.line(seeds, (55, 5), (95, 55), 1, 3)  # a diagonal stroke, 3 px wide
+    seeds = seeds.astype(bool)
+    args = (lab, seeds, prev_fg, 1.0, 0.0, 4.0, (3.0, 200.0))
+    whole, _ = _depth_scaled_pull(*args, reach=1.0)
+    local, _ = _depth_scaled_pull(*args, reach=1.0, local=True)
+    np.testing.assert_array_equal(local[seeds], whole[seeds])
+    assert whole[5, 90] > 0.5 and local[5, 90] == 0  # 40 px deep, nearest the stroke where it lies about 22 px
+    np.testing.assert_array_equal(local[50:], whole[50:])  # beside the deep end: pulled as before
+    assert (whole[local > 0] > 0).all()  # the stretch's depth only ever narrows the reach
+    click = np.zeros((60, 300), np.uint8)
+    cv2.circle(click, (90, 30), 3, 1, -1)
+    args = (lab, click.astype(bool), prev_fg, 1.0, 0.0, 4.0, (3.0, 200.0))
+    np.testing.assert_array_equal(_depth_scaled_pull(*args, reach=1.0, local=True)[0],
+                                  _depth_scaled_pull(*args, reach=1.0)[0])  # a click is one stretch
 
 
 def test_pixels_whose_colour_contradicts_the_coarse_cut_are_re_decided_at_the_fine_scale():
