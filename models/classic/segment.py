@@ -292,12 +292,13 @@ def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales, 
     for c in range(1, n):
         m = comp == c
         seed_depth = float(depth[m].max())
-        stretch = np.full((h, w), seed_depth, np.float32)
         if local:
             # each pixel is measured against the stretch of the seed its path comes from: the deepest seed pixel
             # within a brush width there
             k = 4 * int(np.ceil(cv2.distanceTransform(m.astype(np.uint8), cv2.DIST_L2, 3).max())) + 1
             stretch = cv2.dilate(np.where(m, np.minimum(depth, 1e6), 0).astype(np.float32), np.ones((k, k), np.uint8))
+        else:
+            stretch = np.full((h, w), seed_depth, np.float32)
         d, limit = geodesic_nearest(lab, m, stretch, gamma, tau)
         d = np.minimum(d, 1e6)
         scale = float(np.clip(depth_factor * seed_depth, *scales))
