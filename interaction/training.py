@@ -156,9 +156,9 @@ def train(model: str, config: Path, out: Path, data: Path, resume: bool = False,
     tr = trainers()
     try:
         run_cfg = tr.RunConfig.from_dict(cfg)
+        task = tr.make_task(run_cfg, source)
     except (TypeError, ValueError) as exc:
         raise TrainingError(f"{config}: {exc}") from None
-    task = tr.make_task(run_cfg, source)
     out = Path(out)
     last = tr.run(task, run_cfg, out, resume=resume, progress=progress, cancel=cancel, until=until)
     weights = out / f"{model}_{run_cfg.preset}.safetensors"

@@ -33,8 +33,10 @@ def bce_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits.flatten(1), target.flatten(1), reduction="none").mean(1)
 
 
-def iscn_loss(class_logits: list[torch.Tensor], mask_logits: list[torch.Tensor], target: torch.Tensor) -> torch.Tensor:
-    """``class_logits`` per stage (B, Q), ``mask_logits`` per stage (B, Q, h, w); ``target`` (B, H, W) in {0, 1}."""
+def iscn_loss(class_logits: list[torch.Tensor], mask_logits: list[torch.Tensor], target: torch.Tensor,
+              class_weight: float = CLASS_WEIGHT) -> torch.Tensor:
+    """``class_logits`` per stage (B, Q), ``mask_logits`` per stage (B, Q, h, w); ``target`` (B, H, W) in {0, 1};
+    ``class_weight`` weighs the class term (which query answers the prompts) against the matched mask's."""
     total = torch.zeros((), device=target.device)
     for cls, masks in zip(class_logits, mask_logits):
         b, q, h, w = masks.shape
@@ -44,7 +46,7 @@ def iscn_loss(class_logits: list[torch.Tensor], mask_logits: list[torch.Tensor],
         cost = (bce_loss(m, tq) + dice_loss(m, tq)).view(b, q)
         match = cost.detach().argmin(1)
         idx = torch.arange(b, device=target.device)
-        total = total + CLASS_WEIGHT * F.cross_entropy(cls, match) + cost[idx, match].mean()
+        total = total + class_weight * F.cross_entropy(cls, match) + cost[idx, match].mean()
     return total / len(class_logits)
 
 

@@ -10,7 +10,7 @@ import torch
 from ..gfm.network import GFM
 from ..iscn.network import ISCN, PromptTensors
 from ..mrn.network import MRN
-from .losses import gfm_loss, iscn_loss, mrn_loss
+from .losses import CLASS_WEIGHT, gfm_loss, iscn_loss, mrn_loss
 
 
 @dataclass
@@ -31,9 +31,9 @@ class MattingBatch:
     bg: Optional[torch.Tensor] = None
 
 
-def iscn_step(net: ISCN, batch: ISCNBatch) -> torch.Tensor:
+def iscn_step(net: ISCN, batch: ISCNBatch, class_weight: float = CLASS_WEIGHT) -> torch.Tensor:
     out = net(batch.image, batch.prompts, batch.conflict_one_hot, batch.prev_mask_logits)
-    return iscn_loss(out.class_logits, out.mask_logits, batch.target)
+    return iscn_loss(out.class_logits, out.mask_logits, batch.target, class_weight)
 
 
 def mrn_step(net: MRN, batch: MattingBatch) -> torch.Tensor:

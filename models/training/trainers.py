@@ -15,8 +15,9 @@ from ..iscn.network import ISCN
 from ..iscn.tokenizer import HashTokenizer
 from ..nn.checkpoint import load_file_into
 from ..nn.runtime import resolve_device
-from ..weights import sha256_of
+from ..weights import WeightsError, sha256_of
 from .batches import frame_probs, iscn_batch, matting_batch, to_device, to_image
+from .losses import CLASS_WEIGHT
 from .runner import RunConfig, Task
 from .samples import DataSource, MatteSample, SegmentSample
 from .steps import gfm_step, iscn_step, mrn_step
@@ -74,6 +75,7 @@ def iscn_task(cfg: RunConfig, data: DataSource) -> Task:
     net = build_iscn(cfg)
     tok = HashTokenizer(net.cfg.text.vocab_size, net.cfg.text.context_length)
     follow = float(cfg.options.get("follow_up", 0.0))
+    class_weight = float(cfg.options.get("class_weight", CLASS_WEIGHT))
     sizes = {int(k): float(v) for k, v in cfg.options.get("sizes", {net.cfg.input_size: 1.0}).items()}
     held_out = data.segment_eval(cfg.eval_count)
 
@@ -87,7 +89,7 @@ def iscn_task(cfg: RunConfig, data: DataSource) -> Task:
             # model in the loop: the next round's prompts are placed on this network's own errors
             probs = iscn_predict(net, samples, tok, size)
             samples = [data.follow_up(s, p, step, j) for j, (s, p) in enumerate(zip(samples, probs))]
-        return iscn_step(net, to_device(iscn_batch(net, samples, tok, size), _device(net)))
+        return iscn_step(net, to_device(iscn_batch(net, samples, tok, size), _device(net)), class_weight)
 
     return Task(net, loss, lambda: evaluate_iscn(net, held_out, tok))
 
@@ -208,6 +210,14 @@ def make_task(cfg: RunConfig, data: DataSource) -> Task:
     torch.set_num_threads(max(1, int(cfg.threads)))
     torch.manual_seed(cfg.seed)
     task = TASKS[cfg.model](cfg, data)
+    init = cfg.options.get("init_weights")
+    if init:  # warm start from earlier weights (a new schedule and optimizer; --resume still wins)
+        if not cfg.options.get("init_sha256"):
+            raise ValueError("options.init_weights needs options.init_sha256 (the file's sha256)")
+        try:
+            load_file_into(task.net, init, cfg.options["init_sha256"])
+        except WeightsError as exc:
+            raise ValueError(f"options.init_weights: {exc}") from None
     task.net.to(resolve_device(cfg.device))
     return task
 

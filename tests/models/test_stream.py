@@ -4,6 +4,8 @@ import json
 
 import numpy as np
 import pytest
+import torch
+from safetensors.torch import load_file
 
 from mattestudio.app.cli import main
 from mattestudio.interaction.synth.dataset import load_backgrounds
@@ -88,3 +90,35 @@ def test_pairs_aim_at_two_instances_of_one_scene(photos):
                       pairs=True)
     a, b = src.segment_batch(0, 2)
     assert np.array_equal(a.image, b.image) and not np.array_equal(a.target, b.target)
+
+
+def test_train_warm_starts_from_checked_weights(tmp_path, background_folder, capsys):
+    base = {"model": "iscn", "preset": "tiny", "net": {"input_size": 64}, "batch": 2, "eval_every": 0,
+            "eval_count": 1, "checkpoint_every": 1, "seed": 5, "options": {"scene_width": [96, 112],
+                                                                           "tasks": {"box": 1}}}
+    args = ["train", "iscn", "--data", str(background_folder), "--no-progress", "--steps", "1"]
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps(base))
+    assert main(args + ["--config", str(first), "--out", str(tmp_path / "a")]) == 0
+    made = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    # a warm start with no learning rate: the exported parameters are the ones it started from, bit for bit
+    # (batch-norm statistics move in a training step whatever the learning rate)
+    warm = dict(base, lr=0.0, weight_decay=0.0, seed=6,
+                options=dict(base["options"], init_weights=made["weights"], init_sha256=made["sha256"]))
+    second = tmp_path / "second.json"
+    second.write_text(json.dumps(warm))
+    assert main(args + ["--config", str(second), "--out", str(tmp_path / "b")]) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    a, b = load_file(made["weights"]), load_file(again["weights"])
+    learned = [k for k in a if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))]
+    assert a.keys() == b.keys() and len(learned) > 50
+    assert all(torch.equal(a[k], b[k]) for k in learned)
+    cold = tmp_path / "cold.json"  # the same run without the warm start begins from other weights
+    cold.write_text(json.dumps(dict(warm, options=base["options"])))
+    assert main(args + ["--config", str(cold), "--out", str(tmp_path / "d")]) == 0
+    c = load_file(json.loads(capsys.readouterr().out.strip().splitlines()[-1])["weights"])
+    assert not all(torch.equal(a[k], c[k]) for k in learned)
+    # a file that is not the one named is refused with a one-line error
+    second.write_text(json.dumps(dict(warm, options=dict(warm["options"], init_sha256="0" * 64))))
+    assert main(args + ["--config", str(second), "--out", str(tmp_path / "c")]) == 2
+    assert "does not match" in capsys.readouterr().err

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from mattestudio.models.gfm.config import TINY as GFM_TINY
 from mattestudio.models.gfm.network import GFM
@@ -17,6 +18,7 @@ from mattestudio.models.mrn.config import TINY as MRN_TINY
 from mattestudio.models.mrn.network import MRN
 from mattestudio.models.protocol import PromptSet
 from mattestudio.models.training.loop import TrainConfig, train
+from mattestudio.models.training.losses import bce_loss, dice_loss, iscn_loss
 from mattestudio.models.training.steps import ISCNBatch, MattingBatch, gfm_step, iscn_step, mrn_step
 
 SIZE, COUNT, STEPS = 64, 4, 20
@@ -77,6 +79,24 @@ def test_iscn_learns(data):
     torch.manual_seed(0)
     log = train(ISCN(cfg), itertools.repeat(batch), iscn_step, TrainConfig(steps=STEPS, lr=2e-3))
     assert decreased(log), log.losses
+
+
+def test_iscn_loss_weighs_the_query_choice_apart_from_the_matched_mask():
+    torch.manual_seed(1)
+    target = (torch.rand(2, 16, 16) > 0.5).float()
+    masks = [torch.randn(2, 4, 8, 8) for _ in range(2)]  # two decoder stages, four queries
+    classes = [torch.randn(2, 4) for _ in range(2)]
+    small = F.interpolate(target[:, None], size=(8, 8), mode="bilinear")[:, 0]
+    choice = []  # the class term by hand: cross-entropy toward the query whose mask matches best
+    for c, m in zip(classes, masks):
+        cost = torch.stack([torch.stack([bce_loss(m[b, q][None], small[b][None])[0] +
+                                         dice_loss(m[b, q][None], small[b][None])[0] for q in range(4)])
+                            for b in range(2)])
+        choice.append(float(F.cross_entropy(c, cost.argmin(1))))
+    by_weight = {w: float(iscn_loss(classes, masks, target, class_weight=w)) for w in (0.0, 0.5, 1.0)}
+    assert by_weight[1.0] - by_weight[0.0] == pytest.approx(np.mean(choice), rel=1e-5)
+    assert by_weight[0.5] == pytest.approx(by_weight[0.0] + 0.5 * np.mean(choice), rel=1e-5)
+    assert float(iscn_loss(classes, masks, target)) == pytest.approx(by_weight[0.0] + 0.1 * np.mean(choice), rel=1e-5)
 
 
 def test_mrn_learns(data):
