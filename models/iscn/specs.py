@@ -30,7 +30,7 @@ CLIP_B32 = WeightSpec("clip_vit_b_32_openai", "ViT-B-32.pt",
 #: the project's trained ISCN weights by preset (filled when trained weights ship in weights/)
 OWN: dict[str, WeightSpec] = {
     "tiny": WeightSpec("iscn_tiny", "iscn_tiny.safetensors",
-                       "e37861337f14fe9f02cf54fbc7c7b9d3b01a71638b88f9fd1735c80701aaba58", "bundled",
+                       "56fe926e4803a65b077140370ddc731ab2aa6518a6c79940c52d748db4e7b326", "bundled",
                        "Apache-2.0 (MatteStudio; trained on synthetic composites, see weights/iscn_tiny.md)", 512,
                        bundled=True, env_var="MATTESTUDIO_ISCN_TINY"),
 }

@@ -122,3 +122,26 @@ def test_train_warm_starts_from_checked_weights(tmp_path, background_folder, cap
     second.write_text(json.dumps(dict(warm, options=dict(warm["options"], init_sha256="0" * 64))))
     assert main(args + ["--config", str(second), "--out", str(tmp_path / "c")]) == 2
     assert "does not match" in capsys.readouterr().err
+
+
+def test_every_shipped_training_config_is_valid(photos):
+    """The configs the model cards name parse, name a known model and known keys, build their data source, and a warm
+    start pins the file it starts from by sha256."""
+    from pathlib import Path
+
+    from mattestudio.interaction.training import MODELS, load_config, source_for, trainers
+    from mattestudio.models import training as training_pkg
+
+    configs = sorted((Path(training_pkg.__file__).parent / "configs").glob("*.json"))
+    assert len(configs) >= 4
+    for path in configs:
+        raw = json.loads(path.read_text())
+        assert raw["model"] in MODELS, path.name
+        cfg = load_config(path, raw["model"])
+        run_cfg = trainers().RunConfig.from_dict(cfg)
+        assert run_cfg.steps > 0 and run_cfg.batch > 0, path.name
+        source_for(cfg, photos)
+        opts = cfg.get("options", {})
+        if "init_weights" in opts:
+            sha = opts.get("init_sha256", "")
+            assert len(sha) == 64 and int(sha, 16) >= 0, path.name
