@@ -51,6 +51,7 @@ class SegmenterConfig:
     geo_new_floor: float = 0.03  # smallest pull scale of a new seed, as a share of the diagonal
     pull_reach: float = 1.5  # a new seed pulls only pixels up to this many times its own depth into the wrong label
     reach_local: bool = True  # ... measured from the stretch of a stroke that is geodesically nearest to the pixel
+    stroke_pull_depth: float = 1.5  # ... a stroke's pull scale (it paints the extent of the region it corrects itself)
 
 
 @dataclass
@@ -149,7 +150,8 @@ class ClassicSegmenter:
 
         # ---- coarse: iterate colour models and the cut
         fg_hard, bg_hard, outside, ring, new_fg, new_bg, prev = cons[0]
-        base_fg, base_bg, pull = self._seed_terms(coarse, fg_hard, bg_hard, outside, new_fg, new_bg, prev)
+        clicks = _points(request.new_prompts.clicks, coarse)
+        base_fg, base_bg, pull = self._seed_terms(coarse, fg_hard, bg_hard, outside, new_fg, new_bg, prev, clicks)
         if prev is not None:
             fg = prev >= 0.5
         elif request.prompts.boxes:
@@ -224,7 +226,7 @@ class ClassicSegmenter:
         prev = None if request.prev_prob is None else _resize(request.prev_prob.astype(np.float32), size)
         return fg_hard, bg_hard, outside, ring, new_fg, new_bg, prev
 
-    def _seed_terms(self, lv: _Level, fg_hard, bg_hard, outside, new_fg, new_bg, prev):
+    def _seed_terms(self, lv: _Level, fg_hard, bg_hard, outside, new_fg, new_bg, prev, clicks=None):
         """Unary costs (labelling fg, labelling bg) from geodesic seed pulls and the prior; and the new seeds' pull."""
         cfg = self.config
         h, w = fg_hard.shape
@@ -240,9 +242,10 @@ class ClassicSegmenter:
         if new_fg.any() or new_bg.any():
             if cfg.pull_depth > 0 and prev is not None:
                 scales = (cfg.geo_new_floor * diag, cfg.geo_new_scale * diag)
-                cf, df = _depth_scaled_pull(lv.smooth, new_fg, prev >= 0.5, gamma, tau, cfg.pull_depth, scales,
+                depth = (cfg.pull_depth, cfg.stroke_pull_depth, clicks)
+                cf, df = _depth_scaled_pull(lv.smooth, new_fg, prev >= 0.5, gamma, tau, depth, scales,
                                             cfg.pull_reach, cfg.reach_local)
-                cb, db = _depth_scaled_pull(lv.smooth, new_bg, prev < 0.5, gamma, tau, cfg.pull_depth, scales,
+                cb, db = _depth_scaled_pull(lv.smooth, new_bg, prev < 0.5, gamma, tau, depth, scales,
                                             cfg.pull_reach, cfg.reach_local)
                 d_new, pull_new = (df, db), (cb, cf)
             else:
@@ -280,7 +283,11 @@ def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales, 
     same-coloured background that runs on beyond it (the curtain behind a tuft of hair). With ``local`` that depth is
     the one of the stretch of the seed (within a brush width) that a pixel's shortest path starts from: a stroke that
     runs from the previous boundary out into the wrong label pulls beside its shallow end only as deep as that end
-    lies (a click is one stretch: the same as without)."""
+    lies (a click is one stretch: the same as without). ``depth_factor`` may be (the factor of clicks, the factor of
+    strokes, a mask of the new clicks' centres): a seed that holds no click centre is a stroke, which paints the extent
+    of the region it corrects itself and so pulls only about as far as it lies deep."""
+    click_factor, stroke_factor, click_px = depth_factor if isinstance(depth_factor, tuple) \
+        else (depth_factor, depth_factor, None)
     h, w = seeds.shape
     close = np.zeros((h, w), np.float32)
     dist = np.full((h, w), 1e6, np.float32)
@@ -301,13 +308,24 @@ def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales, 
             stretch = np.full((h, w), seed_depth, np.float32)
         d, limit = geodesic_nearest(lab, m, stretch, gamma, tau)
         d = np.minimum(d, 1e6)
-        scale = float(np.clip(depth_factor * seed_depth, *scales))
+        factor = click_factor if click_px is None or click_px[m].any() else stroke_factor
+        scale = float(np.clip(factor * seed_depth, *scales))
         pull = np.exp(-d / scale)
         if reach > 0:
             pull *= depth <= np.maximum(reach * limit, 2.0)
         np.maximum(close, pull, out=close)
         np.minimum(dist, d, out=dist)
     return close, dist
+
+
+def _points(xy: np.ndarray, lv: _Level) -> np.ndarray:
+    """Mask of the pixels at ``lv``'s scale that hold the image points ``xy`` ((N, 2), x right), each with its 8
+    neighbours (the seed masks are downscaled any-pixel)."""
+    w, h = lv.size
+    out = np.zeros((h, w), np.uint8)
+    for x, y in np.asarray(xy, np.float64).reshape(-1, 2):
+        out[min(h - 1, max(0, int(y * lv.scale))), min(w - 1, max(0, int(x * lv.scale)))] = 1
+    return cv2.dilate(out, np.ones((3, 3), np.uint8)) > 0
 
 
 def _closeness(dist, scale) -> tuple[np.ndarray, np.ndarray] | None:

@@ -217,6 +217,31 @@ def test_each_stretch_of_a_stroke_pulls_no_deeper_than_it_lies_itself():
                                   _depth_scaled_pull(*args, reach=1.0)[0])  # a click is one stretch
 
 
+def test_a_stroke_pulls_less_far_than_a_click_at_the_same_depth():
+    """A stroke paints the extent of the region it corrects itself; a click leaves the extent to the engine. A seed
+    holding a new click's centre is a click; every other seed is a stroke."""
+    import cv2
+
+    from mattestudio.models.classic.segment import SegmenterConfig, _depth_scaled_pull
+
+    lab = np.zeros((60, 300, 3), np.float32)
+    prev_fg = np.zeros((60, 300), bool)
+    prev_fg[:, :50] = True
+    seeds = np.zeros((60, 300), np.uint8)
+    cv2.line(seeds, (90, 20), (90, 40), 1, 3)  # 39-41 px into the previous background
+    seeds = seeds.astype(bool)
+    centre = np.zeros((60, 300), bool)
+    centre[30, 90] = True
+    cfg = SegmenterConfig()
+    factors = (cfg.pull_depth, cfg.stroke_pull_depth)
+    args = (lab, seeds, prev_fg, 1.0, 0.0)
+    as_click, _ = _depth_scaled_pull(*args, (*factors, centre), (3.0, 400.0))
+    as_stroke, _ = _depth_scaled_pull(*args, (*factors, np.zeros_like(centre)), (3.0, 400.0))
+    np.testing.assert_array_equal(as_click, _depth_scaled_pull(*args, factors[0], (3.0, 400.0))[0])  # as before
+    np.testing.assert_array_equal(as_stroke, _depth_scaled_pull(*args, factors[1], (3.0, 400.0))[0])
+    assert as_click[30, 130] > 0.85 and as_stroke[30, 130] < 0.55  # 40 px beside it: scale 8 x 41 px vs 1.5 x 41 px
+
+
 def test_pixels_whose_colour_contradicts_the_coarse_cut_are_re_decided_at_the_fine_scale():
     """Background seen through gaps finer than the coarse scale (between leaves, inside a shrub) opens up."""
     from mattestudio.interaction.prompts import Box
@@ -260,3 +285,19 @@ def test_the_outside_of_a_box_is_hard_background_and_clicks_are_hard_seeds():
     assert mask[100, 150] and not mask[:, :95].any() and not mask[:, 205:].any()
     mask = session.run_round("stripe", [Click(130, 100, False)]).mask
     assert not mask[100, 130] and mask[100, 150]
+
+
+def test_a_new_click_is_found_inside_its_own_seed_at_the_coarse_scale():
+    """The pull tells clicks from strokes by the click centres at the coarse scale: each must land on its own seed."""
+    from mattestudio.interaction.raster import rasterise
+    from mattestudio.interaction.prompts import Click
+    from mattestudio.models.classic.segment import ClassicSegmenter, _down, _points
+
+    image = np.zeros((300, 400, 3), np.uint8)
+    coarse, _ = ClassicSegmenter()._levels(image, "test")
+    clicks = [Click(100.7, 50.2, True), Click(399.0, 299.0, True), Click(0.0, 0.0, True)]
+    centres = _points(np.array([[c.x, c.y] for c in clicks]), coarse)
+    assert centres[32, 64] and centres.sum() == 9 + 4 + 4  # (100.7, 50.2) x 0.64, with its neighbours; two corners
+    for c in clicks:
+        seed = _down(rasterise([c], 300, 400)[0], coarse.size)
+        assert seed[_points(np.array([[c.x, c.y]]), coarse)].sum() >= 4  # the centre and some of its neighbours
