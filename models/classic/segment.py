@@ -242,11 +242,11 @@ class ClassicSegmenter:
         if new_fg.any() or new_bg.any():
             if cfg.pull_depth > 0 and prev is not None:
                 scales = (cfg.geo_new_floor * diag, cfg.geo_new_scale * diag)
-                depth = (cfg.pull_depth, cfg.stroke_pull_depth, clicks)
-                cf, df = _depth_scaled_pull(lv.smooth, new_fg, prev >= 0.5, gamma, tau, depth, scales,
-                                            cfg.pull_reach, cfg.reach_local)
-                cb, db = _depth_scaled_pull(lv.smooth, new_bg, prev < 0.5, gamma, tau, depth, scales,
-                                            cfg.pull_reach, cfg.reach_local)
+                strokes = {"clicks": clicks, "stroke_factor": cfg.stroke_pull_depth}
+                cf, df = _depth_scaled_pull(lv.smooth, new_fg, prev >= 0.5, gamma, tau, cfg.pull_depth, scales,
+                                            cfg.pull_reach, cfg.reach_local, **strokes)
+                cb, db = _depth_scaled_pull(lv.smooth, new_bg, prev < 0.5, gamma, tau, cfg.pull_depth, scales,
+                                            cfg.pull_reach, cfg.reach_local, **strokes)
                 d_new, pull_new = (df, db), (cb, cf)
             else:
                 d_new = _distances(lv.smooth, new_fg, new_bg, gamma, tau)
@@ -274,7 +274,8 @@ def _distances(lab, fg_seeds, bg_seeds, gamma, tau) -> tuple[np.ndarray, np.ndar
             np.minimum(geodesic_distance(lab, bg_seeds, gamma, tau), 1e6))
 
 
-def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales, reach=0.0, local=False):
+def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales, reach=0.0, local=False, clicks=None,
+                       stroke_factor=None):
     """Closeness to ``seeds`` and the geodesic distance to the nearest of them, where each connected seed (a click, a
     stroke) has its own scale: ``depth_factor`` times its distance to the previous region of its own label, within
     ``scales``. A correction just outside the previous boundary is about a sliver; one deep inside the wrong label
@@ -283,11 +284,9 @@ def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales, 
     same-coloured background that runs on beyond it (the curtain behind a tuft of hair). With ``local`` that depth is
     the one of the stretch of the seed (within a brush width) that a pixel's shortest path starts from: a stroke that
     runs from the previous boundary out into the wrong label pulls beside its shallow end only as deep as that end
-    lies (a click is one stretch: the same as without). ``depth_factor`` may be (the factor of clicks, the factor of
-    strokes, a mask of the new clicks' centres): a seed that holds no click centre is a stroke, which paints the extent
-    of the region it corrects itself and so pulls only about as far as it lies deep."""
-    click_factor, stroke_factor, click_px = depth_factor if isinstance(depth_factor, tuple) \
-        else (depth_factor, depth_factor, None)
+    lies (a click is one stretch: the same as without). Given ``clicks`` (a mask of the new clicks' centres), a seed
+    that holds none of them is a stroke, which paints the extent of the region it corrects itself and so pulls with
+    ``stroke_factor`` instead (about as far as it lies deep)."""
     h, w = seeds.shape
     close = np.zeros((h, w), np.float32)
     dist = np.full((h, w), 1e6, np.float32)
@@ -308,7 +307,7 @@ def _depth_scaled_pull(lab, seeds, prev_same, gamma, tau, depth_factor, scales, 
             stretch = np.full((h, w), seed_depth, np.float32)
         d, limit = geodesic_nearest(lab, m, stretch, gamma, tau)
         d = np.minimum(d, 1e6)
-        factor = click_factor if click_px is None or click_px[m].any() else stroke_factor
+        factor = depth_factor if clicks is None or stroke_factor is None or clicks[m].any() else stroke_factor
         scale = float(np.clip(factor * seed_depth, *scales))
         pull = np.exp(-d / scale)
         if reach > 0:

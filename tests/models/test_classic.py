@@ -235,8 +235,9 @@ def test_a_stroke_pulls_less_far_than_a_click_at_the_same_depth():
     cfg = SegmenterConfig()
     factors = (cfg.pull_depth, cfg.stroke_pull_depth)
     args = (lab, seeds, prev_fg, 1.0, 0.0)
-    as_click, _ = _depth_scaled_pull(*args, (*factors, centre), (3.0, 400.0))
-    as_stroke, _ = _depth_scaled_pull(*args, (*factors, np.zeros_like(centre)), (3.0, 400.0))
+    as_click, _ = _depth_scaled_pull(*args, factors[0], (3.0, 400.0), clicks=centre, stroke_factor=factors[1])
+    as_stroke, _ = _depth_scaled_pull(*args, factors[0], (3.0, 400.0), clicks=np.zeros_like(centre),
+                                      stroke_factor=factors[1])
     np.testing.assert_array_equal(as_click, _depth_scaled_pull(*args, factors[0], (3.0, 400.0))[0])  # as before
     np.testing.assert_array_equal(as_stroke, _depth_scaled_pull(*args, factors[1], (3.0, 400.0))[0])
     assert as_click[30, 130] > 0.85 and as_stroke[30, 130] < 0.55  # 40 px beside it: scale 8 x 41 px vs 1.5 x 41 px
@@ -289,8 +290,8 @@ def test_the_outside_of_a_box_is_hard_background_and_clicks_are_hard_seeds():
 
 def test_a_new_click_is_found_inside_its_own_seed_at_the_coarse_scale():
     """The pull tells clicks from strokes by the click centres at the coarse scale: each must land on its own seed."""
-    from mattestudio.interaction.raster import rasterise
     from mattestudio.interaction.prompts import Click
+    from mattestudio.interaction.raster import rasterise
     from mattestudio.models.classic.segment import ClassicSegmenter, _down, _points
 
     image = np.zeros((300, 400, 3), np.uint8)
