@@ -18,7 +18,7 @@ from mattestudio.models.protocol import CancelFn, ProgressFn, never_cancel, no_p
 from mattestudio.models.training.catalog import trainers
 from mattestudio.models.training.samples import MatteSample, SegmentSample
 
-from .synth.rounds import corrupt, follow_up, segment_sample
+from .synth.rounds import corrupt, edge_corrupt, follow_up, segment_sample
 from .synth.stream import HELD_OUT, TRAIN, SceneConfig, make_scene, scene_seed
 
 MODELS = ("iscn", "mrn", "mask2alpha", "gfm")
@@ -42,6 +42,7 @@ class SynthSource:
     tasks: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TASKS))
     segmenter_coarse: float = 0.0  # share of refiner examples whose coarse mask the frozen segmenter makes
     pairs: bool = False  # two instances of one scene per pair of batch entries
+    edge_coarse: float = 0.0  # share of the other refiner examples whose mask is only moved at its edge
 
     def _scene(self, split: int, seed: int, index: int):
         return make_scene(scene_seed(split, seed, index), self.photos, self.scene)
@@ -95,7 +96,10 @@ class SynthSource:
         for j, m in enumerate(scene.masks):
             if j != idx:
                 others |= m
-        coarse = cv2.GaussianBlur(corrupt(rng, gt, others).astype(np.float32), (0, 0), COARSE_BLUR)
+        wrong = corrupt(rng, gt, others)
+        if self.edge_coarse > 0 and rng.random() < self.edge_coarse:
+            wrong = edge_corrupt(rng, gt)
+        coarse = cv2.GaussianBlur(wrong.astype(np.float32), (0, 0), COARSE_BLUR)
         seg = None
         if rng.random() < self.segmenter_coarse:
             seg = segment_sample(scene, idx, "box" if rng.random() < 0.6 else "clicks", rng)
@@ -135,7 +139,11 @@ def source_for(cfg: dict, photos: list[np.ndarray]) -> SynthSource:
     if not tasks or any(t not in DEFAULT_TASKS for t in tasks):
         raise TrainingError(f"tasks must be among {', '.join(DEFAULT_TASKS)}")
     share = float(opts.get("segmenter_coarse", 1.0 if opts.get("iscn_weights") else 0.0))
-    return SynthSource(photos, int(cfg.get("seed", 0)), scene, dict(tasks), share, bool(opts.get("pairs", False)))
+    edge = float(opts.get("edge_coarse", 0.0))
+    if not 0.0 <= edge <= 1.0:
+        raise TrainingError(f"edge_coarse must be a share between 0 and 1, not {edge}")
+    return SynthSource(photos, int(cfg.get("seed", 0)), scene, dict(tasks), share, bool(opts.get("pairs", False)),
+                       edge)
 
 
 def train(model: str, config: Path, out: Path, data: Path, resume: bool = False, steps: Optional[int] = None,

@@ -145,3 +145,30 @@ def test_every_shipped_training_config_is_valid(photos):
         if "init_weights" in opts:
             sha = opts.get("init_sha256", "")
             assert len(sha) == 64 and int(sha, 16) >= 0, path.name
+
+
+def test_edge_only_coarse_masks_move_only_the_edge(photos):
+    """A refiner's "mostly right" coarse masks: only grown or shrunk at the edge, never with parts cut off; the stream
+    gives them for the configured share of examples, and a share outside 0-1 is refused."""
+    import cv2
+
+    from mattestudio.interaction.synth.rounds import edge_corrupt
+    from mattestudio.interaction.training import TrainingError, source_for
+
+    gt = np.zeros((128, 128), np.uint8)
+    cv2.circle(gt, (64, 64), 30, 1, -1)
+    gt = gt.astype(bool)
+    edge = cv2.distanceTransform((~gt).astype(np.uint8), cv2.DIST_L2, 3) + cv2.distanceTransform(
+        gt.astype(np.uint8), cv2.DIST_L2, 3)
+    for seed in range(20):
+        m = edge_corrupt(np.random.default_rng(seed), gt)
+        changed = m != gt
+        assert changed.any() and edge[changed].max() <= 0.02 * 128 + 1.5
+        assert (m & gt).sum() / (m | gt).sum() > 0.85
+    errors = {}
+    for share in (0.0, 1.0):
+        batch = SynthSource(photos, seed=4, scene=SMALL, edge_coarse=share).matte_batch(0, 8)
+        errors[share] = np.mean([np.abs(s.coarse - s.alpha).mean() for s in batch])
+    assert errors[1.0] < 0.7 * errors[0.0]
+    with pytest.raises(TrainingError, match="edge_coarse"):
+        source_for({"model": "mrn", "options": {"edge_coarse": 1.5}}, photos)
