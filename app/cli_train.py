@@ -22,6 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--until", type=int, default=None,
                    help="stop at this step with a checkpoint (a chunk of the run; the schedule still spans --steps)")
     p.add_argument("--seed", type=int, default=None, help="seed (overrides the config)")
+    p.add_argument("--device", choices=("cpu", "cuda", "auto"), default=None,
+                   help="where to train (overrides the config's \"device\", cpu by default)")
     p.add_argument("--data", type=Path, default=None,
                    help="folder of background photos (default: $MATTESTUDIO_DATA/backgrounds34)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         result = train(args.model, args.config, args.out, args.data or default_backgrounds(), args.resume,
-                       args.steps, args.seed, progress, until=args.until)
+                       args.steps, args.seed, progress, until=args.until, device=args.device)
     except TrainingError as exc:
         raise CliError(str(exc)) from None
     finally:

@@ -112,7 +112,11 @@ class SynthSource:
         return [self._matte(HELD_OUT, EVAL_SEED, i) for i in range(count)]
 
 
-def load_config(path: Path, model: str, steps: Optional[int] = None, seed: Optional[int] = None) -> dict:
+DEVICES = ("cpu", "cuda", "auto")
+
+
+def load_config(path: Path, model: str, steps: Optional[int] = None, seed: Optional[int] = None,
+                device: Optional[str] = None) -> dict:
     try:
         cfg = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as exc:
@@ -125,6 +129,10 @@ def load_config(path: Path, model: str, steps: Optional[int] = None, seed: Optio
         cfg["steps"] = int(steps)
     if seed is not None:
         cfg["seed"] = int(seed)
+    if device is not None:
+        if device not in DEVICES:
+            raise TrainingError(f"device must be one of {', '.join(DEVICES)}, not '{device}'")
+        cfg["device"] = device
     return cfg
 
 
@@ -148,14 +156,14 @@ def source_for(cfg: dict, photos: list[np.ndarray]) -> SynthSource:
 
 def train(model: str, config: Path, out: Path, data: Path, resume: bool = False, steps: Optional[int] = None,
           seed: Optional[int] = None, progress: ProgressFn = no_progress, cancel: CancelFn = never_cancel,
-          until: Optional[int] = None) -> dict:
+          until: Optional[int] = None, device: Optional[str] = None) -> dict:
     """Run (or resume) a training run; writes DIR/log.jsonl, DIR/checkpoint/ and DIR/<model>.safetensors (fp16).
     Returns {"step": ..., "eval": {...}, "weights": path, "sha256": ...}."""
     from .synth.dataset import SynthError, load_backgrounds
 
     if model not in MODELS:
         raise TrainingError(f"unknown model '{model}' (known: {', '.join(MODELS)})")
-    cfg = load_config(config, model, steps, seed)
+    cfg = load_config(config, model, steps, seed, device)
     try:
         photos = load_backgrounds(data)
     except SynthError as exc:

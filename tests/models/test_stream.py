@@ -75,7 +75,8 @@ def test_train_resumes_and_continues_the_step_count(tmp_path, background_folder)
     assert state["step"] == 2
     with open(out / "log.jsonl", "a") as f:  # a run stopped between checkpoints left a step after the checkpoint
         f.write(json.dumps({"step": 3, "loss": 9.0}) + "\n")
-    assert main(args + ["--steps", "4", "--resume"]) == 0
+    assert main(args + ["--steps", "4", "--resume", "--device", "cpu"]) == 0
+    assert json.loads((out / "checkpoint" / "state.json").read_text())["config"]["device"] == "cpu"
     lines = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
     steps = [x["step"] for x in lines if "loss" in x]
     assert steps == [1, 2, 3, 4] and 9.0 not in [x["loss"] for x in lines if "loss" in x]
@@ -172,3 +173,14 @@ def test_edge_only_coarse_masks_move_only_the_edge(photos):
     assert errors[1.0] < 0.7 * errors[0.0]
     with pytest.raises(TrainingError, match="edge_coarse"):
         source_for({"model": "mrn", "options": {"edge_coarse": 1.5}}, photos)
+
+
+def test_the_device_option_overrides_the_config(tmp_path):
+    from mattestudio.interaction.training import TrainingError, load_config
+
+    path = tmp_path / "cfg.json"
+    path.write_text(json.dumps({"model": "mrn", "device": "cpu"}))
+    assert load_config(path, "mrn")["device"] == "cpu"
+    assert load_config(path, "mrn", device="cuda")["device"] == "cuda"
+    with pytest.raises(TrainingError, match="device must be one of"):
+        load_config(path, "mrn", device="tpu")
