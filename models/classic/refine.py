@@ -1,7 +1,8 @@
 """Classic refiner: closed-form matting (Levin et al., via pymatting) plus a weak non-local colour flow (KNN matting,
-Chen et al.), solved only around the trimap's unknown band, at a working resolution, then carried to full resolution
-through the guided filter's local linear model (the same model closed-form matting assumes), so fine structure comes
-back from the full-resolution image."""
+Chen et al.), solved only around the trimap's unknown band and on known foreground of the background's colour (holes
+in a mask that covers a shrub whole), at a working resolution, then carried to full resolution through the guided
+filter's local linear model (the same model closed-form matting assumes), so fine structure comes back from the
+full-resolution image."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..protocol import CancelFn, ProgressFn, RefineRequest, RefineResult, check_cancel
+from .colour import ColourModel
 from .guided import guided_upsample
 
 
@@ -27,6 +29,9 @@ class RefinerConfig:
     nonlocal_weight: float = 0.3  # weight of the non-local colour flow against closed-form's local one (0 = off)
     nonlocal_k: int = 10  # colour neighbours per unknown pixel
     nonlocal_xy: float = 0.1  # weight of position (0-1 along the window's longer side) beside RGB (0-1) there
+    colour_doubt: float = 0.5  # known foreground whose colour favours the background model by this many nats is
+    #                            solved as well (background seen through a plant or a net); None: off
+    doubt_side: int = 1024  # long side at which the colour models of that test are fitted and queried
 
 
 def colour_knn_laplacian(image: np.ndarray, query: np.ndarray, k: int, xy_weight: float) -> sp.csr_matrix:
@@ -81,6 +86,26 @@ def solve_closed_form(image: np.ndarray, trimap: np.ndarray, epsilon: float, non
     return np.clip(flat.reshape(trimap.shape), 0.0, 1.0).astype(np.float32)
 
 
+def colour_doubt(image: np.ndarray, trimap: np.ndarray, prob: np.ndarray, margin: float, side: int) -> np.ndarray:
+    """Known-foreground pixels of ``trimap`` whose colour the background model explains better than the foreground
+    model by more than ``margin`` nats (histogram models of ``prob`` >= 0.5 and < 0.5, fitted at long side ``side``).
+    A mask that covers a shrub or a net whole leaves the holes in it known foreground; their colour is the
+    background's, so they are handed to the solver, whose non-local flow ties them to the background elsewhere."""
+    h, w = trimap.shape
+    s = min(1.0, side / max(h, w))
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if s < 1.0 else image
+    fg = (cv2.resize(prob.astype(np.float32), size, interpolation=cv2.INTER_AREA) if s < 1.0 else prob) >= 0.5
+    if fg.all() or not fg.any():
+        return np.zeros((h, w), bool)
+    model = ColourModel()
+    idx = model.index(small)
+    favours_bg = model.neg_log_likelihood(idx, fg) - model.neg_log_likelihood(idx, ~fg) > margin
+    if s < 1.0:
+        favours_bg = cv2.resize(favours_bg.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+    return favours_bg & (trimap == 255)
+
+
 def _downscale_trimap(trimap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Area-downscaled trimap: a pixel stays known only if everything it covers was known the same way."""
     fg = cv2.resize((trimap == 255).astype(np.float32), size, interpolation=cv2.INTER_AREA)
@@ -105,6 +130,9 @@ class ClassicRefiner:
         cfg = self.config
         image, trimap = request.image, request.trimap
         H, W = trimap.shape
+        if cfg.colour_doubt is not None:
+            trimap = trimap.copy()
+            trimap[colour_doubt(image, trimap, request.prob, cfg.colour_doubt, cfg.doubt_side)] = 128
         alpha = (trimap == 255).astype(np.float32)
         unknown = trimap == 128
         if not unknown.any():

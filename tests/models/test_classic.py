@@ -3,7 +3,13 @@ import numpy as np
 from mattestudio.models.classic.geodesic import geodesic_distance, geodesic_nearest
 from mattestudio.models.classic.graph import band_cut, grid_cut, pairwise_weights
 from mattestudio.models.classic.guided import guided_coefficients, guided_upsample
-from mattestudio.models.classic.refine import ClassicRefiner, colour_knn_laplacian, solve_closed_form
+from mattestudio.models.classic.refine import (
+    ClassicRefiner,
+    RefinerConfig,
+    colour_doubt,
+    colour_knn_laplacian,
+    solve_closed_form,
+)
 from mattestudio.models.protocol import RefineRequest
 
 
@@ -100,6 +106,37 @@ def test_non_local_colour_flow_opens_background_holes_that_closed_form_fills():
     assert both[holes].mean() < 0.2 and both[red].mean() > 0.9
     res = ClassicRefiner().refine(RefineRequest(img, (tri > 0).astype(np.float32), tri), lambda *a: None, lambda: False)
     assert res.alpha[holes].mean() < 0.2  # the refiner's default uses it
+
+
+def test_holes_of_background_colour_in_known_foreground_are_solved():
+    # a mask that covers a net whole: the trimap pins its holes (background blue) to foreground; the refiner hands
+    # the known foreground whose colour the background model explains better to the solver, which opens them
+    rng = np.random.default_rng(1)
+    img = np.zeros((90, 90, 3), np.uint8)
+    img[..., 2] = 200
+    img[15:75, 15:75] = (210, 30, 20)
+    holes = np.zeros((90, 90), bool)
+    for y in range(26, 64, 10):
+        for x in range(26, 64, 10):
+            holes[y:y + 5, x:x + 5] = True
+    img[holes] = (0, 0, 200)
+    img = np.clip(img + rng.normal(0, 4, img.shape), 0, 255).astype(np.uint8)
+    prob = np.zeros((90, 90), np.float32)
+    prob[15:75, 15:75] = 1.0
+    tri = np.zeros((90, 90), np.uint8)
+    tri[12:78, 12:78] = 128
+    tri[18:72, 18:72] = 255
+    doubt = colour_doubt(img, tri, prob, 0.5, 1024)
+    assert doubt[holes].all() and not doubt[~holes].any()
+    # fitted at half the size (large photos), most of each hole is still found (its rim mixes with the red there)
+    half = colour_doubt(img, tri, prob, 0.5, 45)
+    assert half[holes].mean() > 0.5 and not half[~holes].any()
+    request = RefineRequest(img, prob, tri)
+    inner = (tri == 255) & ~holes
+    off = ClassicRefiner(RefinerConfig(colour_doubt=None)).refine(request, lambda *a: None, lambda: False).alpha
+    on = ClassicRefiner().refine(request, lambda *a: None, lambda: False).alpha
+    assert off[holes].min() == 1.0  # pinned by the trimap
+    assert on[holes].max() < 0.5 and on[inner].mean() > 0.95  # opened (the solver's own balance sets how far)
 
 
 def test_colour_knn_laplacian_is_a_symmetric_graph_laplacian_of_the_queried_pixels():
