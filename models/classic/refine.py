@@ -29,8 +29,8 @@ class RefinerConfig:
     nonlocal_weight: float = 0.3  # weight of the non-local colour flow against closed-form's local one (0 = off)
     nonlocal_k: int = 10  # colour neighbours per unknown pixel
     nonlocal_xy: float = 0.1  # weight of position (0-1 along the window's longer side) beside RGB (0-1) there
-    colour_doubt: float = 0.5  # known foreground whose colour favours the background model by this many nats is
-    #                            solved as well (background seen through a plant or a net); None: off
+    colour_doubt: float | None = 0.5  # known foreground whose colour favours the background model by this many nats
+    #                                   is solved as well (background seen through a plant or a net); None: off
     doubt_side: int = 1024  # long side at which the colour models of that test are fitted and queried
 
 
