@@ -36,7 +36,7 @@ case "${1:-}" in
     ls -l "$out" ;;
   speed)
     sizes=${2:-1,4,12}
-    python3 -m mattestudio.app.warmup  # compiles the matting solver first, so the first timed round does not
+    python3 -m mattestudio.app.warmup  # compiles the matting solver, so no timed round includes the compilation
     "${cli[@]}" bench --speed --device "${DEVICE:-cuda}" --sizes "$sizes" --refiner classic,mrn,mask2alpha,gfm \
       --json "$out/speed_cuda.json" 2>&1 | tee "$out/speed_cuda.log"
     "${cli[@]}" bench --speed --device "${DEVICE:-cuda}" --sizes "$sizes" --segmenter iscn --refiner mrn \

@@ -242,11 +242,10 @@ class ClassicSegmenter:
         if new_fg.any() or new_bg.any():
             if cfg.pull_depth > 0 and prev is not None:
                 scales = (cfg.geo_new_floor * diag, cfg.geo_new_scale * diag)
-                strokes = {"clicks": clicks, "stroke_factor": cfg.stroke_pull_depth}
                 cf, df = _depth_scaled_pull(lv.smooth, new_fg, prev >= 0.5, gamma, tau, cfg.pull_depth, scales,
-                                            cfg.pull_reach, cfg.reach_local, **strokes)
+                                            cfg.pull_reach, cfg.reach_local, clicks, cfg.stroke_pull_depth)
                 cb, db = _depth_scaled_pull(lv.smooth, new_bg, prev < 0.5, gamma, tau, cfg.pull_depth, scales,
-                                            cfg.pull_reach, cfg.reach_local, **strokes)
+                                            cfg.pull_reach, cfg.reach_local, clicks, cfg.stroke_pull_depth)
                 d_new, pull_new = (df, db), (cb, cf)
             else:
                 d_new = _distances(lv.smooth, new_fg, new_bg, gamma, tau)
