@@ -24,6 +24,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=None, help="seed (overrides the config)")
     p.add_argument("--device", choices=("cpu", "cuda", "auto"), default=None,
                    help="where to train (overrides the config's \"device\", cpu by default)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="processes that make the next batches ahead (overrides the config's \"workers\"; 0: none)")
+    p.add_argument("--minutes", type=float, default=None,
+                   help="end this chunk at the first step past this much training time, with a checkpoint")
     p.add_argument("--data", type=Path, default=None,
                    help="folder of background photos (default: $MATTESTUDIO_DATA/backgrounds34)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -37,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--steps must be at least 1")
     if args.until is not None and args.until < 1:
         raise CliError("--until must be at least 1")
+    if args.workers is not None and args.workers < 0:
+        raise CliError("--workers must be 0 or more")
+    if args.minutes is not None and args.minutes <= 0:
+        raise CliError("--minutes must be positive")
     bar = None
     if not args.no_progress:
         from tqdm import tqdm
@@ -53,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         result = train(args.model, args.config, args.out, args.data or default_backgrounds(), args.resume,
-                       args.steps, args.seed, progress, until=args.until, device=args.device)
+                       args.steps, args.seed, progress, until=args.until, device=args.device,
+                       workers=args.workers, seconds=None if args.minutes is None else 60.0 * args.minutes)
     except TrainingError as exc:
         raise CliError(str(exc)) from None
     finally:

@@ -6,6 +6,7 @@ checkpoints) lives in ``models.training`` and is imported only when a run starts
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from mattestudio.models.protocol import CancelFn, ProgressFn, never_cancel, no_p
 from mattestudio.models.training.catalog import trainers
 from mattestudio.models.training.samples import MatteSample, SegmentSample
 
+from .prefetch import Prefetch
 from .synth.rounds import corrupt, edge_corrupt, follow_up, segment_sample
 from .synth.stream import HELD_OUT, TRAIN, SceneConfig, make_scene, scene_seed
 
@@ -156,27 +158,40 @@ def source_for(cfg: dict, photos: list[np.ndarray]) -> SynthSource:
 
 def train(model: str, config: Path, out: Path, data: Path, resume: bool = False, steps: Optional[int] = None,
           seed: Optional[int] = None, progress: ProgressFn = no_progress, cancel: CancelFn = never_cancel,
-          until: Optional[int] = None, device: Optional[str] = None) -> dict:
+          until: Optional[int] = None, device: Optional[str] = None, workers: Optional[int] = None,
+          seconds: Optional[float] = None) -> dict:
     """Run (or resume) a training run; writes DIR/log.jsonl, DIR/checkpoint/ and DIR/<model>.safetensors (fp16).
-    Returns {"step": ..., "eval": {...}, "weights": path, "sha256": ...}."""
+    ``workers`` processes make the batches ahead (overrides the config's "workers"); ``seconds`` ends the chunk at the
+    first step past that much training time. Returns {"step": ..., "eval": {...}, "weights": path, "sha256": ...}."""
     from .synth.dataset import SynthError, load_backgrounds
 
     if model not in MODELS:
         raise TrainingError(f"unknown model '{model}' (known: {', '.join(MODELS)})")
     cfg = load_config(config, model, steps, seed, device)
+    if workers is not None:
+        cfg["workers"] = workers
+    n_workers = cfg.get("workers", 0)
+    if not isinstance(n_workers, int) or n_workers < 0:
+        raise TrainingError(f"workers must be a whole number, 0 or more, not {n_workers!r}")
+    if seconds is not None and seconds <= 0:
+        raise TrainingError(f"the chunk's time must be positive, not {seconds} s")
     try:
         photos = load_backgrounds(data)
     except SynthError as exc:
         raise TrainingError(str(exc)) from None
     source = source_for(cfg, photos)
-    tr = trainers()
-    try:
-        run_cfg = tr.RunConfig.from_dict(cfg)
-        task = tr.make_task(run_cfg, source)
-    except (TypeError, ValueError) as exc:
-        raise TrainingError(f"{config}: {exc}") from None
-    out = Path(out)
-    last = tr.run(task, run_cfg, out, resume=resume, progress=progress, cancel=cancel, until=until)
+    with contextlib.ExitStack() as stack:
+        if n_workers > 0:
+            source = stack.enter_context(Prefetch(source, n_workers))
+        tr = trainers()
+        try:
+            run_cfg = tr.RunConfig.from_dict(cfg)
+            task = tr.make_task(run_cfg, source)
+        except (TypeError, ValueError) as exc:
+            raise TrainingError(f"{config}: {exc}") from None
+        out = Path(out)
+        last = tr.run(task, run_cfg, out, resume=resume, progress=progress, cancel=cancel, until=until,
+                      seconds=seconds)
     weights = out / f"{model}_{run_cfg.preset}.safetensors"
     sha = tr.export(task.net, weights, half=True)
     step = json.loads((out / "checkpoint" / "state.json").read_text())["step"]

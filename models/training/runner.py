@@ -37,6 +37,7 @@ class RunConfig:
     eval_count: int = 24
     checkpoint_every: int = 50
     threads: int = 1
+    workers: int = 0  # processes that make the next batches ahead (0: the training process makes them)
     device: str = "cpu"  # cpu, cuda or auto
     options: dict = field(default_factory=dict)  # model-specific (tasks, crop, coarse source, ...)
 
@@ -125,9 +126,10 @@ def _lr_at(cfg: RunConfig, step: int) -> float:
 
 
 def run(task: Task, cfg: RunConfig, out: Path, resume: bool = False, progress: ProgressFn = no_progress,
-        cancel: CancelFn = never_cancel, until: int | None = None) -> dict:
-    """Train ``task`` toward ``cfg.steps`` steps in ``out`` (stopping early at step ``until``, with a checkpoint and an
-    evaluation there: a chunk of a longer run); returns the last evaluation."""
+        cancel: CancelFn = never_cancel, until: int | None = None, seconds: float | None = None) -> dict:
+    """Train ``task`` toward ``cfg.steps`` steps in ``out`` (stopping early at step ``until``, or at the first step
+    that ends after ``seconds`` of this call, with a checkpoint and an evaluation there: a chunk of a longer run);
+    returns the last evaluation."""
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
     net = task.net
@@ -158,6 +160,8 @@ def run(task: Task, cfg: RunConfig, out: Path, resume: bool = False, progress: P
                 nn.utils.clip_grad_norm_(params, cfg.clip_norm)
             opt.step()
             done = step + 1
+            if seconds is not None and time.perf_counter() - t0 >= seconds:
+                end = done  # out of time: this step closes the chunk
             log.write(json.dumps({"step": done, "loss": round(float(loss.detach()), 6),
                                   "lr": round(opt.param_groups[0]["lr"], 8),
                                   "time_s": round(time.perf_counter() - t0, 2)}) + "\n")
@@ -170,5 +174,7 @@ def run(task: Task, cfg: RunConfig, out: Path, resume: bool = False, progress: P
                 log.write(json.dumps({"step": done, "eval": last_eval}) + "\n")
                 log.flush()
             progress((done - start) / max(1, end - start), f"step {done}/{cfg.steps} loss {float(loss.detach()):.4f}")
+            if done == end:
+                break
     net.eval()
     return last_eval
