@@ -49,7 +49,7 @@ case "${1:-}" in
     python3 -m mattestudio.app.warmup  # compiles the matting solver, so no timed round includes the compilation
     "${cli[@]}" bench --speed --device "${DEVICE:-cuda}" --sizes "$sizes" --refiner mrn,mask2alpha,gfm \
       --json "$out/speed_cuda.json" 2>&1 | tee "$out/speed_cuda.log"
-    "${cli[@]}" bench --speed --device "${DEVICE:-cuda}" --sizes "$sizes" --segmenter iscn --refiner mrn \
+    "${cli[@]}" bench --speed --device "${DEVICE:-cuda}" --sizes "$sizes" --segmenter iscn --refiner gfm,mrn \
       --json "$out/speed_cuda_iscn.json" 2>&1 | tee -a "$out/speed_cuda.log" ;;
   iscn-speed)
     for preset in tiny sam_b; do
