@@ -27,7 +27,12 @@ def _init(source) -> None:
 
 
 def _make(kind: str, step: int, size: int):
-    return getattr(_SOURCE, kind)(step, size)
+    batch = getattr(_SOURCE, kind)(step, size)
+    for s in batch:
+        if isinstance(s, SegmentSample) and s.source is not None:
+            scene, idx = s.source
+            s.source = (scene.for_rounds(), idx)  # what a follow-up round needs, not the whole composition
+    return batch
 
 
 class Prefetch:

@@ -34,7 +34,10 @@ def test_prefetched_batches_are_the_serial_ones(background_folder):
         # the round after the network's answer still comes from the wrapped source (it needs the answer)
         first = got[0]
         prob = np.zeros(first.target.shape, np.float32)
-        assert np.array_equal(pre.follow_up(first, prob, 8, 0).conflict, src.follow_up(want[0], prob, 8, 0).conflict)
+        assert first.source[0].foregrounds == [] and want[0].source[0].foregrounds  # sent without the textures
+        a, b = pre.follow_up(first, prob, 8, 0), src.follow_up(want[0], prob, 8, 0)
+        assert _same([a], [b]) and np.array_equal(a.prompts.clicks, b.prompts.clicks)
+        assert len(a.prompts.strokes) == len(b.prompts.strokes)
     with pytest.raises(ValueError, match="at least one worker"):
         Prefetch(src, workers=0)
 
