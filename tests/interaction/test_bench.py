@@ -96,6 +96,20 @@ def test_speed_mode_measures_in_a_subprocess(tmp_path, capsys):
     assert row["width"] * row["height"] == pytest.approx(20_000, rel=0.05)
     assert row["peak_rss_mb"] >= row["base_rss_mb"] > 0 and row["round_seconds"] > 0
     assert "classic" in capsys.readouterr().out
+    assert row["warmed_up"] is False  # on the CPU the first round is timed as a user meets it
+
+
+def test_speed_warm_up_runs_an_untimed_round_first(monkeypatch):
+    from mattestudio.interaction.bench import speed
+
+    calls = []
+    real = speed.warm_up
+    monkeypatch.setattr(speed, "warm_up", lambda *a: (calls.append(a), real(*a)))
+    row = speed.measure(0.02, "classic", "classic", "cpu", warm=True)
+    assert calls == [("classic", "classic", "cpu")]
+    assert row["warmed_up"] is True and row["round_seconds"] > 0 and row["width"] * row["height"] > 15_000
+    speed.measure(0.02, "classic", "classic", "cpu")
+    assert len(calls) == 1  # the CPU default: no warm-up
 
 
 def test_soak_mode_prints_memory_and_history(tmp_path, capsys):
