@@ -19,6 +19,7 @@ from mattestudio.models.protocol import CancelFn, ProgressFn, never_cancel, no_p
 from mattestudio.models.training.catalog import trainers
 from mattestudio.models.training.samples import MatteSample, SegmentSample
 
+from .backends import DEVICES
 from .prefetch import Prefetch
 from .synth.rounds import corrupt, edge_corrupt, follow_up, segment_sample
 from .synth.stream import HELD_OUT, TRAIN, SceneConfig, make_scene, scene_seed
@@ -112,9 +113,6 @@ class SynthSource:
 
     def matte_eval(self, count: int) -> list[MatteSample]:
         return [self._matte(HELD_OUT, EVAL_SEED, i) for i in range(count)]
-
-
-DEVICES = ("cpu", "cuda", "auto")
 
 
 def load_config(path: Path, model: str, steps: Optional[int] = None, seed: Optional[int] = None,

@@ -46,32 +46,35 @@ def speed_image(megapixels: float) -> tuple[np.ndarray, np.ndarray]:
 WARM_MP = 0.25  # the untimed round that starts an accelerator (its context, first kernels) before the timed ones
 
 
+def _session(megapixels: float, segmenter: str, refiner: str, device: str):
+    """A session on the speed image of that size with one instance; returns it, the image and its true mask."""
+    from ..session import Session
+
+    image, alpha = speed_image(megapixels)
+    session = Session(image, segmenter, refiner, device)
+    session.add_instance("object")
+    return session, image, alpha >= 0.5
+
+
 def warm_up(segmenter: str, refiner: str, device: str) -> None:
     """One untimed box round on a small image of its own, so that the timed rounds do not pay the accelerator's start
     (and no back-end's per-image cache is shared with them)."""
-    from ..session import Session
     from . import simulator as sim
 
-    image, alpha = speed_image(WARM_MP)
-    session = Session(image, segmenter, refiner, device)
-    session.add_instance("object")
-    session.run_round("object", [sim.simulated_box(alpha >= 0.5)])
+    session, _, gt = _session(WARM_MP, segmenter, refiner, device)
+    session.run_round("object", [sim.simulated_box(gt)])
 
 
 def measure(megapixels: float, segmenter: str, refiner: str, device: str, warm: bool | None = None) -> dict:
     """Run in the worker process: box round, click round, export; times and peak RSS. ``warm`` (default: on any device
     but the CPU) runs :func:`warm_up` first; on the CPU the first round's figures are what a user's first round costs."""
-    from ..session import Session
     from . import simulator as sim
     from .runner import peak_rss_mb
 
     warm = device != "cpu" if warm is None else warm
     if warm:
         warm_up(segmenter, refiner, device)
-    image, alpha = speed_image(megapixels)
-    gt = alpha >= 0.5
-    session = Session(image, segmenter, refiner, device)
-    session.add_instance("object")
+    session, image, gt = _session(megapixels, segmenter, refiner, device)
     base = peak_rss_mb()
     r1 = session.run_round("object", [sim.simulated_box(gt)])
     clicks = sim.round_clicks(gt, r1.mask, 3, np.zeros(gt.shape, bool))
