@@ -49,8 +49,9 @@ class RoundResult:
     trimap: np.ndarray  # H x W uint8: 0 / 128 / 255
     logits: np.ndarray | None = None
     segment_seconds: float = 0.0
-    refine_seconds: float = 0.0
+    refine_seconds: float = 0.0  # trimap and alpha, from the end of the segmenter's call
     warnings: list[str] = field(default_factory=list)
+    alpha_seconds: float = 0.0  # the refiner's call alone (a part of refine_seconds)
     _packed: "PackedResult | None" = field(default=None, repr=False, compare=False)
 
     @property
@@ -62,7 +63,7 @@ class RoundResult:
         if self._packed is None:
             self._packed = PackedResult(pack_unit(self.prob), pack_unit(self.alpha), pack_u8(self.conflict),
                                         pack_u8(self.trimap), self.segment_seconds, self.refine_seconds,
-                                        list(self.warnings))
+                                        list(self.warnings), self.alpha_seconds)
         return self._packed
 
 
@@ -75,8 +76,9 @@ class PackedResult:
     segment_seconds: float = 0.0
     refine_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    alpha_seconds: float = 0.0
 
     def unpack(self) -> RoundResult:
         return RoundResult(unpack_unit(self.prob_png), unpack_unit(self.alpha_png), unpack_u8(self.conflict_png),
                            unpack_u8(self.trimap_png), None, self.segment_seconds, self.refine_seconds,
-                           list(self.warnings))
+                           list(self.warnings), self.alpha_seconds)

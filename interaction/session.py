@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -221,16 +222,36 @@ class Session:
         segmenter = ticket.segmenter or self.segmenter
         seg = segmenter.segment(req, lambda f, m="": progress(0.5 * f, m), cancel)
         t1 = time.perf_counter()
-        trimap = trimap_from_prob(self.image, seg.prob)
-        ref = self.refiner.refine(RefineRequest(self.image, seg.prob, trimap, self.key),
-                                  lambda f, m="": progress(0.5 + 0.5 * f, m), cancel)
+        ref, trimap, alpha_seconds = self._refine(seg.prob, lambda f, m="": progress(0.5 + 0.5 * f, m), cancel)
         t2 = time.perf_counter()
         progress(1.0, "done")
         warnings = list(seg.info.get("warnings", [])) + list(ref.info.get("warnings", []))
         # results live on the 16-bit grid of their packed form, so undo/redo and project files restore them exactly
         # (a UI calls ``result.pack()`` on its worker too, so that committing never encodes on the GUI thread)
         return RoundResult(quantise16(seg.prob), quantise16(ref.alpha), req.conflict, trimap,
-                           seg.logits, t1 - t0, t2 - t1, warnings)
+                           seg.logits, t1 - t0, t2 - t1, warnings, alpha_seconds=alpha_seconds)
+
+    def _refine(self, prob: np.ndarray, progress: ProgressFn, cancel: CancelFn) -> tuple:
+        """The refiner's result, the round's trimap and the refiner call's own seconds. A refiner that does not read
+        the trimap (``uses_trimap = False``) gets none; the trimap (for display and the project file) is computed after
+        it, or beside it on another thread when the refiner's work runs on an accelerator (on a CPU the two would only
+        compete for its cores)."""
+        if getattr(self.refiner, "uses_trimap", True):
+            trimap = trimap_from_prob(self.image, prob)
+            t = time.perf_counter()
+            ref = self.refiner.refine(RefineRequest(self.image, prob, trimap, self.key), progress, cancel)
+            return ref, trimap, time.perf_counter() - t
+        if not getattr(self.refiner, "on_accelerator", False):
+            t = time.perf_counter()
+            ref = self.refiner.refine(RefineRequest(self.image, prob, None, self.key), progress, cancel)
+            alpha_seconds = time.perf_counter() - t
+            return ref, trimap_from_prob(self.image, prob), alpha_seconds
+        with ThreadPoolExecutor(1, thread_name_prefix="trimap") as pool:
+            job = pool.submit(trimap_from_prob, self.image, prob)
+            t = time.perf_counter()
+            ref = self.refiner.refine(RefineRequest(self.image, prob, None, self.key), progress, cancel)
+            alpha_seconds = time.perf_counter() - t
+            return ref, job.result(), alpha_seconds
 
     def is_current(self, ticket: RoundTicket) -> bool:
         inst = self.instances.get(ticket.instance)

@@ -88,7 +88,7 @@ class SegmentResult:
 class RefineRequest:
     image: np.ndarray  # H x W x 3 uint8 RGB
     prob: np.ndarray  # H x W float32 coarse probability
-    trimap: np.ndarray  # H x W uint8: 0 bg, 128 unknown, 255 fg
+    trimap: np.ndarray | None  # H x W uint8: 0 bg, 128 unknown, 255 fg; None for a refiner with uses_trimap False
     image_key: str = ""
 
 
@@ -108,6 +108,10 @@ class Segmenter(Protocol):
 
 @runtime_checkable
 class Refiner(Protocol):
+    """``uses_trimap`` (optional, default True): False tells the session that ``refine`` reads only the image and the
+    coarse map, so it passes ``trimap=None`` and computes the round's trimap after it, or on another thread while it
+    runs when ``on_accelerator`` (optional, default False) says that its work leaves the CPU free."""
+
     name: str
 
     def refine(self, request: RefineRequest, progress: ProgressFn, cancel: CancelFn) -> RefineResult: ...

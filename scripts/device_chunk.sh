@@ -4,6 +4,7 @@
 #   scripts/device_chunk.sh train MODEL CONFIG UNTIL   # train MODEL to step UNTIL, resuming .carry/runs/MODEL
 #   scripts/device_chunk.sh speed [SIZES]              # bench --speed --device cuda of every learned back-end
 #   scripts/device_chunk.sh iscn-speed                 # the ISCN's encoder and decoder round, tiny and SAM-B sizes
+#   scripts/device_chunk.sh mrn-speed                  # the MRN's refine call by pipeline and precision, 1-12 MP
 #
 # DEVICE=cpu runs the same steps on a machine without a GPU (to try the script here). For train, WORKERS=N makes the
 # batches in N processes ahead of the GPU and MINUTES=M ends the chunk at the first step past M minutes.
@@ -49,14 +50,20 @@ case "${1:-}" in
     python3 -m mattestudio.app.warmup  # compiles the matting solver, so no timed round includes the compilation
     "${cli[@]}" bench --speed --device "${DEVICE:-cuda}" --sizes "$sizes" --refiner mrn,mask2alpha,gfm \
       --json "$out/speed_cuda.json" 2>&1 | tee "$out/speed_cuda.log"
-    "${cli[@]}" bench --speed --device "${DEVICE:-cuda}" --sizes "$sizes" --segmenter iscn --refiner gfm,mrn \
+    "${cli[@]}" bench --speed --device "${DEVICE:-cuda}" --sizes "$sizes" --segmenter iscn --refiner mrn,gfm \
       --json "$out/speed_cuda_iscn.json" 2>&1 | tee -a "$out/speed_cuda.log" ;;
   iscn-speed)
     for preset in tiny sam_b; do
       python3 -m mattestudio.models.iscn.speed --device "${DEVICE:-cuda}" --preset "$preset" \
         | tee -a "$out/iscn_speed.jsonl"
     done ;;
+  mrn-speed)
+    mrn=(python3 -m mattestudio.models.mrn.speed --device "${DEVICE:-cuda}")
+    for mp in 1 4 12; do "${mrn[@]}" --mp "$mp" --pipeline device | tee -a "$out/mrn_speed.jsonl"; done
+    "${mrn[@]}" --mp 4 --pipeline device --precision fp32 | tee -a "$out/mrn_speed.jsonl"
+    "${mrn[@]}" --mp 4 --pipeline device --tile-batch 4 | tee -a "$out/mrn_speed.jsonl"
+    "${mrn[@]}" --mp 4 --pipeline host --precision fp32 --repeats 3 | tee -a "$out/mrn_speed.jsonl" ;;
   *)
-    echo "usage: $0 train MODEL CONFIG UNTIL | speed [SIZES] | iscn-speed" >&2
+    echo "usage: $0 train MODEL CONFIG UNTIL | speed [SIZES] | iscn-speed | mrn-speed" >&2
     exit 2 ;;
 esac

@@ -19,8 +19,9 @@ import numpy as np
 
 MAX_MP = 40.0
 ASPECT = 0.75
-HEADER = (f"{'back-ends':<24} {'MP':>5} {'size':>10} {'segment s':>9} {'refine s':>8} {'round s':>8} "
-          f"{'click round s':>13} {'export s':>8} {'rgba s':>7} {'base RSS MB':>11} {'peak RSS MB':>11}")
+HEADER = (f"{'back-ends':<24} {'MP':>5} {'size':>10} {'segment s':>9} {'refine s':>8} {'alpha s':>7} {'round s':>8} "
+          f"{'click round s':>13} {'click alpha s':>13} {'export s':>8} {'rgba s':>7} {'base RSS MB':>11} "
+          f"{'peak RSS MB':>11}")
 
 
 class SpeedError(ValueError):
@@ -94,8 +95,9 @@ def measure(megapixels: float, segmenter: str, refiner: str, device: str, warm: 
         rgba_s = time.perf_counter() - t0
     return {"segmenter": segmenter, "refiner": refiner, "megapixels": megapixels, "width": image.shape[1],
             "height": image.shape[0], "segment_seconds": r1.segment_seconds, "refine_seconds": r1.refine_seconds,
-            "round_seconds": r1.segment_seconds + r1.refine_seconds, "click_round_seconds": click_s,
-            "click_segment_seconds": r2.segment_seconds, "click_refine_seconds": r2.refine_seconds,
+            "alpha_seconds": r1.alpha_seconds, "round_seconds": r1.segment_seconds + r1.refine_seconds,
+            "click_round_seconds": click_s, "click_segment_seconds": r2.segment_seconds,
+            "click_refine_seconds": r2.refine_seconds, "click_alpha_seconds": r2.alpha_seconds,
             "export_seconds": export_s, "rgba_export_seconds": rgba_s, "warmed_up": warm, "base_rss_mb": base,
             "peak_rss_mb": peak_rss_mb()}
 
@@ -147,7 +149,8 @@ def format_row(r: dict) -> str:
     if "error" in r:
         return f"{name:<24} {r['megapixels']:>5g} failed: {r['error']}"
     return (f"{name:<24} {r['megapixels']:>5g} {r['width']:>5}x{r['height']:<4} {_s(r['segment_seconds']):>9} "
-            f"{_s(r['refine_seconds']):>8} {_s(r['round_seconds']):>8} {_s(r['click_round_seconds']):>13} "
+            f"{_s(r['refine_seconds']):>8} {_s(r.get('alpha_seconds')):>7} {_s(r['round_seconds']):>8} "
+            f"{_s(r['click_round_seconds']):>13} {_s(r.get('click_alpha_seconds')):>13} "
             f"{_s(r['export_seconds']):>8} {_s(r.get('rgba_export_seconds')):>7} {r['base_rss_mb']:>11.0f} "
             f"{r['peak_rss_mb']:>11.0f}")
 

@@ -9,38 +9,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 import numpy as np
 import torch
 
 from ..nn.runtime import resolve_device
+from ..nn.timing import median_ms
 from ..protocol import PromptSet
 from .config import PRESETS
 from .crm import conflict_one_hot
 from .network import ISCN, PromptTensors
 from .sampler import prompt_points
 from .tokenizer import HashTokenizer
-
-WARMUP = 3
-
-
-def _median_ms(fn, device: torch.device, repeats: int) -> float:
-    def sync():
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-
-    for _ in range(WARMUP):
-        fn()
-    times = []
-    for _ in range(repeats):
-        sync()
-        t0 = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - t0)
-    return 1000.0 * float(np.median(times))
-
 
 def round_inputs(net: ISCN, device: torch.device) -> tuple[PromptTensors, torch.Tensor, torch.Tensor]:
     cfg, size = net.cfg, net.cfg.input_size
@@ -69,8 +49,8 @@ def measure(preset: str, device: str, repeats: int) -> dict:
     prompts, conflict, prev = round_inputs(net, dev)
     with torch.inference_mode():
         emb = net.encode(image)
-        encode_ms = _median_ms(lambda: net.encode(image), dev, repeats)
-        decode_ms = _median_ms(lambda: net.decode(emb, prompts, conflict, prev), dev, repeats)
+        encode_ms = median_ms(lambda: net.encode(image), dev, repeats)
+        decode_ms = median_ms(lambda: net.decode(emb, prompts, conflict, prev), dev, repeats)
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
     return {"preset": preset, "device": name, "input_size": size, "encode_ms": round(encode_ms, 3),
             "decode_round_ms": round(decode_ms, 3), "repeats": repeats}

@@ -14,37 +14,11 @@ import sys
 import time
 import warnings
 
-import cv2
 import numpy as np
 
+from ..nn.timing import synthetic_request
+
 MODULE = "mattestudio.models.mask2alpha.speed"
-SIZE = (3000, 4000)  # H x W = 12 MP
-BAND = 60  # half-width in pixels of the synthetic trimap's unknown band (0.6 % of the diagonal x 2)
-
-
-def synthetic_request(size: tuple[int, int] = SIZE, band: int = BAND, seed: int = 0):
-    """A textured disc with a wavy boundary on a gradient, its coarse probability and a trimap band around it."""
-    from ..protocol import RefineRequest
-
-    rng = np.random.default_rng(seed)
-    H, W = size
-    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
-    theta = np.arctan2(yy - H / 2, xx - W / 2)
-    radius = 0.35 * min(H, W) * (1 + 0.08 * np.sin(12 * theta))
-    d = np.hypot(yy - H / 2, xx - W / 2) - radius
-    prob = np.clip(0.5 - d / 40, 0, 1).astype(np.float32)
-    del yy, xx, theta, radius
-    image = np.empty((H, W, 3), np.uint8)
-    noise = rng.integers(0, 24, (H, W), dtype=np.uint8)
-    image[..., 0] = np.where(d < 0, 200, 30) + noise
-    image[..., 1] = np.where(d < 0, 60, 140) + noise
-    image[..., 2] = np.where(d < 0, 50, 190)
-    mask = (prob >= 0.5).astype(np.uint8)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
-    trimap = np.full((H, W), 128, np.uint8)
-    trimap[cv2.erode(mask, kernel) > 0] = 255
-    trimap[cv2.dilate(mask, kernel) == 0] = 0
-    return RefineRequest(image, prob, trimap, "synthetic-12mp")
 
 
 def measure(backend: str, threads: int) -> dict:

@@ -29,9 +29,15 @@ def build(preset: str = "tiny", device: str = "cpu", seed: int = 0, **overrides)
 
 class MRNRefiner:
     name = "mrn"
+    uses_trimap = False  # the alpha comes from the image and the coarse map alone
 
     def __init__(self, predictor: MRNPredictor):
         self.predictor = predictor
+
+    @property
+    def on_accelerator(self) -> bool:
+        """True when the device pipeline runs on a GPU: the session then computes the trimap beside the alpha."""
+        return self.predictor.device_pass is not None and self.predictor.device.type != "cpu"
 
     def refine(self, request: RefineRequest, progress: ProgressFn, cancel: CancelFn) -> RefineResult:
         return self.predictor.refine(request, progress, cancel)

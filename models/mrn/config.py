@@ -18,6 +18,13 @@ class MRNConfig:
     work_size: int = 1024  # coarse pass: long side of the whole image
     tile: int = 512  # fine pass: full-resolution tiles over the uncertain band
     tile_overlap: int = 64
+    # where the full-resolution work runs: "host" (numpy/OpenCV, one tile at a time: the CPU path, lowest memory),
+    # "device" (torch on the network's device, tiles in batches of ``tile_batch``, one copy each way) or "auto"
+    # (device on an accelerator, host on the CPU)
+    pipeline: str = "auto"
+    tile_batch: int = 16
+    # network arithmetic on an accelerator: "fp16" (autocast) or "fp32"; the CPU always runs fp32
+    precision: str = "fp16"
 
     def with_options(self, **options) -> "MRNConfig":
         return replace(self, **options)

@@ -4,7 +4,10 @@
 2. Fine pass (only when the image is larger): the coarse alpha is upsampled to full size; full-resolution tiles
    (``tile`` px, ``tile_overlap`` px overlap, feathered) that touch its uncertain band are refined with the coarse
    alpha as their guidance mask, and only the band (dilated by the os1 PRM width) takes the tile output. Peak memory
-   is a few full-size float maps plus one tile's activations, so 12 MP stays well under 2.5 GB on a CPU."""
+   is a few full-size float maps plus one tile's activations, so 12 MP stays well under 2.5 GB on a CPU.
+
+This module is the host pipeline (numpy/OpenCV around one network call per tile); on an accelerator the same steps
+run on the device (:mod:`.device_pass`), chosen by the ``pipeline`` option."""
 
 from __future__ import annotations
 
@@ -12,11 +15,14 @@ import cv2
 import numpy as np
 import torch
 
-from ..protocol import CancelFn, ProgressFn, RefineRequest, RefineResult, check_cancel
+from ..protocol import BackendError, CancelFn, ProgressFn, RefineRequest, RefineResult, check_cancel
+from .device_pass import ALIGN, DevicePass
 from .network import MRN
 from .prm import CERTAIN_EPS
+from .tiling import band_kernel, ramp, tiles
 
-ALIGN = 32
+PIPELINES = ("auto", "host", "device")
+PRECISIONS = ("fp16", "fp32")
 
 
 def _pad_to(x: np.ndarray, multiple: int) -> np.ndarray:
@@ -27,10 +33,23 @@ def _pad_to(x: np.ndarray, multiple: int) -> np.ndarray:
 
 
 class MRNPredictor:
+    """The MRN's refine call; it never reads the request's trimap."""
+
     def __init__(self, net: MRN, device: torch.device, warnings: tuple[str, ...] = ()):
+        cfg = net.cfg
+        if cfg.pipeline not in PIPELINES:
+            raise BackendError(f"unknown MRN pipeline '{cfg.pipeline}' (known: {', '.join(PIPELINES)})")
+        if cfg.precision not in PRECISIONS:
+            raise BackendError(f"unknown MRN precision '{cfg.precision}' (known: {', '.join(PRECISIONS)})")
+        if cfg.tile_batch < 1 or cfg.tile <= cfg.tile_overlap or cfg.work_size < 1:
+            raise BackendError("MRN options need tile_batch >= 1, tile > tile_overlap and work_size >= 1")
         self.net = net.to(device).eval()
         self.device = device
         self.warnings = list(warnings)
+        on_device = cfg.pipeline == "device" or (cfg.pipeline == "auto" and device.type != "cpu")
+        self.device_pass = DevicePass(self.net, device, cfg.precision == "fp16") if on_device else None
+        if self.device_pass is not None and device.type == "cuda":
+            self.device_pass.warm()
 
     def run(self, rgb: np.ndarray, coarse: np.ndarray) -> np.ndarray:
         """One network pass: H x W x 3 uint8 and H x W coarse in [0, 1] -> H x W alpha."""
@@ -43,18 +62,13 @@ class MRNPredictor:
             alpha = self.net(it, mt).alpha[0, 0, :h, :w]
         return alpha.float().cpu().numpy()
 
-    def _tiles(self, h: int, w: int) -> list[tuple[int, int, int, int]]:
-        t, step = self.net.cfg.tile, self.net.cfg.tile - self.net.cfg.tile_overlap
-        ys = list(range(0, max(h - t, 0) + 1, step)) or [0]
-        xs = list(range(0, max(w - t, 0) + 1, step)) or [0]
-        if ys[-1] + t < h:
-            ys.append(h - t)
-        if xs[-1] + t < w:
-            xs.append(w - t)
-        return [(y, x, min(y + t, h), min(x + t, w)) for y in ys for x in xs]
-
     def refine(self, req: RefineRequest, progress: ProgressFn, cancel: CancelFn) -> RefineResult:
         check_cancel(cancel)
+        if self.device_pass is not None:
+            progress(0.05, "refining (coarse pass)")
+            alpha, n = self.device_pass(req.image, req.prob, progress, cancel)
+            progress(1.0, "refined")
+            return RefineResult(alpha, {"warnings": list(self.warnings), "tiles": n, "pipeline": "device"})
         cfg = self.net.cfg
         h, w = req.prob.shape
         scale = min(1.0, cfg.work_size / max(h, w))
@@ -62,38 +76,28 @@ class MRNPredictor:
         if scale >= 1.0:
             alpha = self.run(req.image, req.prob)
             progress(1.0, "refined")
-            return RefineResult(np.clip(alpha, 0, 1).astype(np.float32), {"warnings": list(self.warnings)})
+            return RefineResult(np.clip(alpha, 0, 1).astype(np.float32),
+                                {"warnings": list(self.warnings), "tiles": 0, "pipeline": "host"})
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         small = self.run(cv2.resize(req.image, size, interpolation=cv2.INTER_AREA),
                          cv2.resize(req.prob.astype(np.float32), size, interpolation=cv2.INTER_AREA))
         alpha = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
         check_cancel(cancel)
         unc = ((alpha > CERTAIN_EPS) & (alpha < 1 - CERTAIN_EPS)).astype(np.uint8)
-        k = cfg.prm_widths[-1] | 1
-        band = cv2.dilate(unc, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
+        band = cv2.dilate(unc, band_kernel(cfg.prm_widths[-1])) > 0
         acc = np.zeros((h, w), np.float32)
         wsum = np.zeros((h, w), np.float32)
-        tiles = [t for t in self._tiles(h, w) if band[t[0]:t[2], t[1]:t[3]].any()]
-        ramp = self._ramp(cfg.tile, cfg.tile_overlap)
-        for i, (y0, x0, y1, x1) in enumerate(tiles):
+        boxes = [t for t in tiles(h, w, cfg.tile, cfg.tile_overlap) if band[t[0]:t[2], t[1]:t[3]].any()]
+        weights = ramp(cfg.tile, cfg.tile_overlap)
+        for i, (y0, x0, y1, x1) in enumerate(boxes):
             check_cancel(cancel)
             out = self.run(req.image[y0:y1, x0:x1], alpha[y0:y1, x0:x1])
-            wt = ramp[: y1 - y0, : x1 - x0]
+            wt = weights[: y1 - y0, : x1 - x0]
             acc[y0:y1, x0:x1] += out * wt
             wsum[y0:y1, x0:x1] += wt
-            progress(0.1 + 0.9 * (i + 1) / len(tiles), f"refining tile {i + 1}/{len(tiles)}")
+            progress(0.1 + 0.9 * (i + 1) / len(boxes), f"refining tile {i + 1}/{len(boxes)}")
         fine = band & (wsum > 0)
         alpha[fine] = acc[fine] / wsum[fine]
         progress(1.0, "refined")
         return RefineResult(np.clip(alpha, 0, 1).astype(np.float32),
-                            {"warnings": list(self.warnings), "tiles": len(tiles)})
-
-    @staticmethod
-    def _ramp(tile: int, overlap: int) -> np.ndarray:
-        """Feathering weights: 1 inside, falling linearly to a small value over the overlap at each edge."""
-        r = np.ones(tile, np.float32)
-        if overlap > 0:
-            edge = np.linspace(1.0 / overlap, 1.0, overlap, dtype=np.float32)
-            r[:overlap] = edge
-            r[-overlap:] = edge[::-1]
-        return np.outer(r, r)
+                            {"warnings": list(self.warnings), "tiles": len(boxes), "pipeline": "host"})

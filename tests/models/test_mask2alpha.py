@@ -64,6 +64,24 @@ def test_sparse_path_matches_dense_fallback(disc_image):
     assert float((sparse.trace[2][1] - sparse.trace[1][1]).abs().max()) > 1e-3
 
 
+def test_dense_fallback_gives_the_same_sites_output_whatever_its_tile_size():
+    """An accelerator runs the dense fallback in larger tiles than the CPU; the halo makes the tiling invisible."""
+    from mattestudio.models.mask2alpha.sparse import DEVICE_TILE, SparseDetailNet
+
+    torch.manual_seed(0)
+    net = SparseDetailNet(6, SparseConfig(width=8, dilations=(1, 2), site_dilation=2, tile=16)).eval()
+    sites = torch.rand(1, 1, 90, 70) < 0.3
+    coords = sites.nonzero()[:, (0, 2, 3)]
+    feats = torch.randn(coords.shape[0], 6)
+    with torch.no_grad():
+        small = net._run_dense(feats, coords, (90, 70), 1, lambda f: None)
+        large = net._run_dense(feats, coords, (90, 70), 1, lambda f: None, tile=DEVICE_TILE)
+        odd = net._run_dense(feats, coords, (90, 70), 1, lambda f: None, tile=37)
+    assert small.shape == (coords.shape[0], 8) and float(small.abs().max()) > 0
+    torch.testing.assert_close(small, large, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(small, odd, atol=1e-5, rtol=1e-5)
+
+
 def test_committed_pixels_never_change(disc_image):
     image, prob, trimap, _ = _disc_inputs(disc_image)
     args = _tensors(image, prob, trimap)
