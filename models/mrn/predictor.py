@@ -22,6 +22,8 @@ from .prm import CERTAIN_EPS
 from .tiling import band_kernel, ramp, tiles
 
 PIPELINES = ("auto", "host", "device")
+OUT_OF_MEMORY = ("the GPU ran out of memory for the MRN's device pipeline on a photo this large: this round was refined "
+                 "one tile at a time instead (slower, the same alpha up to resizing differences)")
 PRECISIONS = ("fp16", "fp32")
 
 
@@ -49,7 +51,10 @@ class MRNPredictor:
         on_device = cfg.pipeline == "device" or (cfg.pipeline == "auto" and device.type != "cpu")
         self.device_pass = DevicePass(self.net, device, cfg.precision == "fp16") if on_device else None
         if self.device_pass is not None and device.type == "cuda":
-            self.device_pass.warm()
+            try:
+                self.device_pass.warm()
+            except torch.OutOfMemoryError:  # a small GPU: the rounds will say so, and fall back, if it matters
+                torch.cuda.empty_cache()
 
     def run(self, rgb: np.ndarray, coarse: np.ndarray) -> np.ndarray:
         """One network pass: H x W x 3 uint8 and H x W coarse in [0, 1] -> H x W alpha."""
@@ -64,11 +69,19 @@ class MRNPredictor:
 
     def refine(self, req: RefineRequest, progress: ProgressFn, cancel: CancelFn) -> RefineResult:
         check_cancel(cancel)
+        warnings = list(self.warnings)
         if self.device_pass is not None:
             progress(0.05, "refining (coarse pass)")
-            alpha, n = self.device_pass(req.image, req.prob, progress, cancel)
-            progress(1.0, "refined")
-            return RefineResult(alpha, {"warnings": list(self.warnings), "tiles": n, "pipeline": "device"})
+            try:
+                alpha, n = self.device_pass(req.image, req.prob, progress, cancel)
+            except torch.OutOfMemoryError:
+                # the device pipeline holds the whole photo and a batch of tiles; one tile at a time still fits
+                if self.device.type == "cuda":
+                    torch.cuda.empty_cache()
+                warnings.append(OUT_OF_MEMORY)
+            else:
+                progress(1.0, "refined")
+                return RefineResult(alpha, {"warnings": warnings, "tiles": n, "pipeline": "device"})
         cfg = self.net.cfg
         h, w = req.prob.shape
         scale = min(1.0, cfg.work_size / max(h, w))
@@ -77,7 +90,7 @@ class MRNPredictor:
             alpha = self.run(req.image, req.prob)
             progress(1.0, "refined")
             return RefineResult(np.clip(alpha, 0, 1).astype(np.float32),
-                                {"warnings": list(self.warnings), "tiles": 0, "pipeline": "host"})
+                                {"warnings": warnings, "tiles": 0, "pipeline": "host"})
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         small = self.run(cv2.resize(req.image, size, interpolation=cv2.INTER_AREA),
                          cv2.resize(req.prob.astype(np.float32), size, interpolation=cv2.INTER_AREA))
@@ -100,4 +113,4 @@ class MRNPredictor:
         alpha[fine] = acc[fine] / wsum[fine]
         progress(1.0, "refined")
         return RefineResult(np.clip(alpha, 0, 1).astype(np.float32),
-                            {"warnings": list(self.warnings), "tiles": len(boxes), "pipeline": "host"})
+                            {"warnings": warnings, "tiles": len(boxes), "pipeline": "host"})

@@ -134,6 +134,22 @@ def test_device_pipeline_batches_are_powers_of_two_and_warm_up_runs_each():
     assert seen == [(1, 3, 64, 64)] + [(n, 3, 32, 32) for n in (1, 2, 4, 8, 16)]
 
 
+def test_device_pipeline_out_of_memory_falls_back_to_the_host_pipeline_with_a_warning():
+    image, prob = _speed_photo(0.05)
+    opts = dict(work_size=128, tile=96, tile_overlap=24)
+    pred = build(pipeline="device", **opts)
+
+    def no_memory(*args):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    pred.device_pass = type("Full", (), {"__call__": staticmethod(no_memory)})()
+    res = pred.refine(RefineRequest(image, prob, None), no_progress, never_cancel)
+    host = build(pipeline="host", **opts).refine(RefineRequest(image, prob, None), no_progress, never_cancel)
+    assert res.info["pipeline"] == "host" and any("out of memory" in w for w in res.info["warnings"])
+    np.testing.assert_array_equal(res.alpha, host.alpha)
+    assert not any("out of memory" in w for w in pred.warnings)  # the warning belongs to that round only
+
+
 def test_pipeline_options_are_checked_and_auto_keeps_the_cpu_on_the_host():
     assert build().device_pass is None  # auto on the CPU: the low-memory host pipeline
     assert build(pipeline="device").device_pass is not None
