@@ -218,8 +218,29 @@ def make_task(cfg: RunConfig, data: DataSource) -> Task:
             load_file_into(task.net, init, cfg.options["init_sha256"])
         except WeightsError as exc:
             raise ValueError(f"options.init_weights: {exc}") from None
+    if cfg.options.get("train_only"):
+        task = train_only(task, tuple(cfg.options["train_only"]))
     task.net.to(resolve_device(cfg.device))
     return task
+
+
+def train_only(task: Task, prefixes: tuple[str, ...]) -> Task:
+    """Train only the parameters whose names start with one of ``prefixes`` (``options.train_only``); the frozen
+    modules run as at inference (eval mode: running batch statistics, no dropout), the trained ones in train mode."""
+    named = list(task.net.named_parameters())
+    if not any(name.startswith(prefixes) for name, _ in named):
+        raise ValueError(f"options.train_only {list(prefixes)} names no parameter of the {type(task.net).__name__}")
+    for name, param in named:
+        param.requires_grad_(name.startswith(prefixes))
+    trained = [m for name, m in task.net.named_modules() if name.startswith(prefixes)]
+
+    def loss(step: int) -> torch.Tensor:
+        task.net.eval()
+        for module in trained:
+            module.train()
+        return task.loss(step)
+
+    return Task(task.net, loss, task.evaluate)
 
 
 def export(net: torch.nn.Module, path: Path, half: bool = True) -> str:
