@@ -17,7 +17,7 @@ import torch
 from ..nn.runtime import resolve_device
 from ..nn.timing import median_ms, synthetic_request
 from ..protocol import never_cancel, no_progress
-from .backend import build
+from .backend import NO_WEIGHTS, build
 
 ASPECT = 0.75
 
@@ -36,7 +36,7 @@ def measure(device: str, megapixels: float, pipeline: str, precision: str, tile_
             "pipeline": result.info["pipeline"], "precision": precision if dev.type == "cuda" else "fp32",
             "tile_batch": tile_batch, "tiles": result.info.get("tiles", 0), "refine_ms": round(ms, 2),
             "vs_fp32_host_mean": float(diff.mean()), "vs_fp32_host_max": float(diff.max()), "repeats": repeats,
-            "trained_weights": not result.info["warnings"]}
+            "trained_weights": NO_WEIGHTS not in result.info["warnings"]}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -56,4 +56,4 @@ def synthetic_request(size: tuple[int, int] = SIZE, band: int = BAND, seed: int 
     trimap = np.full((H, W), 128, np.uint8)
     trimap[cv2.erode(mask, kernel) > 0] = 255
     trimap[cv2.dilate(mask, kernel) == 0] = 0
-    return RefineRequest(image, prob, trimap, "synthetic-12mp")
+    return RefineRequest(image, prob, trimap, f"synthetic-{H}x{W}")
