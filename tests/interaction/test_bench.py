@@ -95,7 +95,9 @@ def test_speed_mode_measures_in_a_subprocess(tmp_path, capsys):
     assert "error" not in row, row
     assert row["width"] * row["height"] == pytest.approx(20_000, rel=0.05)
     assert row["peak_rss_mb"] >= row["base_rss_mb"] > 0 and row["round_seconds"] > 0
-    assert "classic" in capsys.readouterr().out
+    assert 0 < row["alpha_seconds"] <= row["refine_seconds"]  # the refiner's call is a part of the refine step
+    out = capsys.readouterr().out
+    assert "classic" in out and "alpha s" in out
     assert row["warmed_up"] is False  # on the CPU the first round is timed as a user meets it
 
 
