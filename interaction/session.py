@@ -236,22 +236,24 @@ class Session:
         the trimap (``uses_trimap = False``) gets none; the trimap (for display and the project file) is computed after
         it, or beside it on another thread when the refiner's work runs on an accelerator (on a CPU the two would only
         compete for its cores)."""
-        if getattr(self.refiner, "uses_trimap", True):
-            trimap = trimap_from_prob(self.image, prob)
+
+        def timed(trimap: np.ndarray | None) -> tuple:
             t = time.perf_counter()
             ref = self.refiner.refine(RefineRequest(self.image, prob, trimap, self.key), progress, cancel)
-            return ref, trimap, time.perf_counter() - t
-        if not getattr(self.refiner, "on_accelerator", False):
-            t = time.perf_counter()
-            ref = self.refiner.refine(RefineRequest(self.image, prob, None, self.key), progress, cancel)
-            alpha_seconds = time.perf_counter() - t
-            return ref, trimap_from_prob(self.image, prob), alpha_seconds
-        with ThreadPoolExecutor(1, thread_name_prefix="trimap") as pool:
-            job = pool.submit(trimap_from_prob, self.image, prob)
-            t = time.perf_counter()
-            ref = self.refiner.refine(RefineRequest(self.image, prob, None, self.key), progress, cancel)
-            alpha_seconds = time.perf_counter() - t
-            return ref, job.result(), alpha_seconds
+            return ref, time.perf_counter() - t
+
+        if getattr(self.refiner, "uses_trimap", True):
+            trimap = trimap_from_prob(self.image, prob)
+            ref, seconds = timed(trimap)
+        elif not getattr(self.refiner, "on_accelerator", False):
+            ref, seconds = timed(None)
+            trimap = trimap_from_prob(self.image, prob)
+        else:
+            with ThreadPoolExecutor(1, thread_name_prefix="trimap") as pool:
+                job = pool.submit(trimap_from_prob, self.image, prob)
+                ref, seconds = timed(None)
+                trimap = job.result()
+        return ref, trimap, seconds
 
     def is_current(self, ticket: RoundTicket) -> bool:
         inst = self.instances.get(ticket.instance)

@@ -70,8 +70,8 @@ class MRNPredictor:
     def refine(self, req: RefineRequest, progress: ProgressFn, cancel: CancelFn) -> RefineResult:
         check_cancel(cancel)
         warnings = list(self.warnings)
+        progress(0.05, "refining (coarse pass)")
         if self.device_pass is not None:
-            progress(0.05, "refining (coarse pass)")
             try:
                 alpha, n = self.device_pass(req.image, req.prob, progress, cancel)
             except torch.OutOfMemoryError:
@@ -85,7 +85,6 @@ class MRNPredictor:
         cfg = self.net.cfg
         h, w = req.prob.shape
         scale = min(1.0, cfg.work_size / max(h, w))
-        progress(0.05, "refining (coarse pass)")
         if scale >= 1.0:
             alpha = self.run(req.image, req.prob)
             progress(1.0, "refined")
