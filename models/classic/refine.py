@@ -29,9 +29,11 @@ class RefinerConfig:
     nonlocal_weight: float = 0.3  # weight of the non-local colour flow against closed-form's local one (0 = off)
     nonlocal_k: int = 10  # colour neighbours per unknown pixel
     nonlocal_xy: float = 0.1  # weight of position (0-1 along the window's longer side) beside RGB (0-1) there
-    colour_doubt: float | None = 0.5  # known foreground whose colour favours the background model by this many nats
-    #                                   is solved as well (background seen through a plant or a net); None: off
-    doubt_side: int = 1024  # long side at which the colour models of that test are fitted and queried
+    colour_doubt: float | None = 0.25  # known foreground whose colour favours the background model by this many
+    #                                    nats is solved as well (background seen through a plant or a net); None: off
+    doubt_side: int = 512  # long side at which the colour models of that test are fitted and queried
+    doubt_spacing: float = 0.2  # ... local models: windows around grid nodes this share of the long side apart
+    doubt_prior: float = 0.5  # ... mixed with the whole photo's model as this many pseudo-counts per window pixel
 
 
 def colour_knn_laplacian(image: np.ndarray, query: np.ndarray, k: int, xy_weight: float) -> sp.csr_matrix:
@@ -86,11 +88,14 @@ def solve_closed_form(image: np.ndarray, trimap: np.ndarray, epsilon: float, non
     return np.clip(flat.reshape(trimap.shape), 0.0, 1.0).astype(np.float32)
 
 
-def colour_doubt(image: np.ndarray, trimap: np.ndarray, prob: np.ndarray, margin: float, side: int) -> np.ndarray:
+def colour_doubt(image: np.ndarray, trimap: np.ndarray, prob: np.ndarray, margin: float, side: int,
+                 spacing: float = 0.2, prior: float = 0.5) -> np.ndarray:
     """Known-foreground pixels of ``trimap`` whose colour the background model explains better than the foreground
-    model by more than ``margin`` nats (histogram models of ``prob`` >= 0.5 and < 0.5, fitted at long side ``side``).
-    A mask that covers a shrub or a net whole leaves the holes in it known foreground; their colour is the
-    background's, so they are handed to the solver, whose non-local flow ties them to the background elsewhere."""
+    model by more than ``margin`` nats (histogram models of ``prob`` >= 0.5 and < 0.5 fitted in windows around each
+    pixel, ``ColourModel.local_neg_log_likelihood``, at long side ``side``). A mask that covers a shrub or a net whole
+    leaves the holes in it known foreground; their colour is that of the background beside them, so they are handed to
+    the solver, whose non-local flow ties them to the background elsewhere. Judged locally, dark fur in front of a dark
+    background elsewhere in the photo is compared with the fur and background around it and stays known."""
     h, w = trimap.shape
     s = min(1.0, side / max(h, w))
     size = (max(1, round(w * s)), max(1, round(h * s)))
@@ -100,7 +105,8 @@ def colour_doubt(image: np.ndarray, trimap: np.ndarray, prob: np.ndarray, margin
         return np.zeros((h, w), bool)
     model = ColourModel()
     idx = model.index(small)
-    favours_bg = model.neg_log_likelihood(idx, fg) - model.neg_log_likelihood(idx, ~fg) > margin
+    favours_bg = model.local_neg_log_likelihood(idx, fg, spacing, prior) - \
+        model.local_neg_log_likelihood(idx, ~fg, spacing, prior) > margin
     if s < 1.0:
         favours_bg = cv2.resize(favours_bg.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
     return favours_bg & (trimap == 255)
@@ -132,7 +138,9 @@ class ClassicRefiner:
         H, W = trimap.shape
         if cfg.colour_doubt is not None:
             trimap = trimap.copy()
-            trimap[colour_doubt(image, trimap, request.prob, cfg.colour_doubt, cfg.doubt_side)] = 128
+            doubt = colour_doubt(image, trimap, request.prob, cfg.colour_doubt, cfg.doubt_side, cfg.doubt_spacing,
+                                 cfg.doubt_prior)
+            trimap[doubt] = 128
         alpha = (trimap == 255).astype(np.float32)
         unknown = trimap == 128
         if not unknown.any():

@@ -1,5 +1,6 @@
 import numpy as np
 
+from mattestudio.models.classic.colour import ColourModel
 from mattestudio.models.classic.geodesic import geodesic_distance, geodesic_nearest
 from mattestudio.models.classic.graph import band_cut, grid_cut, pairwise_weights
 from mattestudio.models.classic.guided import guided_coefficients, guided_upsample
@@ -339,3 +340,42 @@ def test_a_new_click_is_found_inside_its_own_seed_at_the_coarse_scale():
     for c in clicks:
         seed = _down(rasterise([c], 300, 400)[0], coarse.size)
         assert seed[_points(np.array([[c.x, c.y]]), coarse)].sum() >= 4  # the centre and some of its neighbours
+
+
+def test_local_colour_model_judges_a_pixel_against_the_colours_near_it():
+    # left half: red foreground on blue; right half: the same red as background (on green foreground)
+    img = np.zeros((60, 120, 3), np.uint8)
+    fg = np.zeros((60, 120), bool)
+    img[:, :60] = (0, 0, 200)
+    img[15:45, 15:45] = (200, 0, 0)
+    fg[15:45, 15:45] = True
+    img[:, 60:] = (200, 0, 0)
+    img[15:45, 75:105] = (0, 200, 0)
+    fg[15:45, 75:105] = True
+    model = ColourModel()
+    idx = model.index(img)
+    margin = model.local_neg_log_likelihood(idx, ~fg) - model.local_neg_log_likelihood(idx, fg)
+    whole = model.neg_log_likelihood(idx, ~fg) - model.neg_log_likelihood(idx, fg)
+    assert margin[30, 30] > 0.5 and margin[30, 110] < -0.5  # red: foreground on the left, background on the right
+    assert abs(whole[30, 30] - whole[30, 110]) < 1e-6  # one model for the photo cannot tell them apart
+    # with an overwhelming pseudo-count every window falls back to the whole photo's model
+    far = model.local_neg_log_likelihood(idx, fg, prior=1e9)
+    np.testing.assert_allclose(far, model.neg_log_likelihood(idx, fg), atol=1e-4)
+
+
+def test_dark_fur_is_not_doubted_for_a_dark_background_elsewhere_in_the_photo():
+    # a light-bodied subject with a dark fur rim on a light backdrop; far to the right, a large dark background
+    img = np.full((120, 240, 3), 210, np.uint8)
+    img[:, 150:] = (40, 30, 25)
+    img[30:90, 30:90] = (190, 150, 110)
+    img[30:90, 30:45] = (42, 31, 27)
+    prob = np.zeros((120, 240), np.float32)
+    prob[30:90, 30:90] = 1.0
+    tri = np.zeros((120, 240), np.uint8)
+    tri[27:93, 27:93] = 128
+    tri[33:87, 33:87] = 255
+    fur = (tri == 255) & (np.arange(240)[None, :] < 45)
+    whole = colour_doubt(img, tri, prob, 0.25, 1024, prior=1e9)  # one model for the whole photo
+    local = colour_doubt(img, tri, prob, 0.25, 1024)
+    assert whole[fur].all()  # the dark fur looks like the dark background, seen from the whole photo
+    assert not local[fur].any() and not local.any()
