@@ -89,7 +89,7 @@ def solve_closed_form(image: np.ndarray, trimap: np.ndarray, epsilon: float, non
 
 
 def colour_doubt(image: np.ndarray, trimap: np.ndarray, prob: np.ndarray, margin: float, side: int,
-                 spacing: float = 0.2, prior: float = 0.5) -> np.ndarray:
+                 spacing: float = RefinerConfig.doubt_spacing, prior: float = RefinerConfig.doubt_prior) -> np.ndarray:
     """Known-foreground pixels of ``trimap`` whose colour the background model explains better than the foreground
     model by more than ``margin`` nats (histogram models of ``prob`` >= 0.5 and < 0.5 fitted in windows around each
     pixel, ``ColourModel.local_neg_log_likelihood``, at long side ``side``). A mask that covers a shrub or a net whole
