@@ -42,6 +42,7 @@ class Protocol:
     rounds: int
     use_text: bool = False
     separate_clicks: bool = True  # see simulator.round_clicks
+    separate_strokes: bool = False  # see simulator.round_scribbles
 
     def prompts(self, round_index: int, user: UserState) -> list[Prompt]:
         """Prompts of round ``round_index`` (1-based); empty when the user has nothing left to correct."""
@@ -60,11 +61,12 @@ class Protocol:
         if self.name == "click" or (self.name == "mixed" and round_index % 2 == 0):
             return sim.round_clicks(user.gt, user.pred, CLICKS_PER_ROUND, user.clicked, self.separate_clicks)
         if self.name in ("scribble", "mixed"):
-            return sim.round_scribbles(user.gt, user.pred, SCRIBBLES_PER_ROUND, user.rng)
+            return sim.round_scribbles(user.gt, user.pred, SCRIBBLES_PER_ROUND, user.rng, self.separate_strokes)
         return []
 
 
-def make_protocol(name: str, rounds: int, accepts_text: bool, separate_clicks: bool = True) -> Protocol:
+def make_protocol(name: str, rounds: int, accepts_text: bool, separate_clicks: bool = True,
+                  separate_strokes: bool = False) -> Protocol:
     """``box`` has one round and ``noc`` up to 20 clicks (one per round); text needs a segmenter that reads text."""
     if name not in PROTOCOLS:
         raise ProtocolError(f"unknown protocol '{name}' (use {', '.join(PROTOCOLS)})")
@@ -76,4 +78,5 @@ def make_protocol(name: str, rounds: int, accepts_text: bool, separate_clicks: b
         rounds = 1
     if name == "noc":
         rounds = NOC_MAX_CLICKS
-    return Protocol(name, rounds, use_text=accepts_text and name == "mixed", separate_clicks=separate_clicks)
+    return Protocol(name, rounds, use_text=accepts_text and name == "mixed", separate_clicks=separate_clicks,
+                    separate_strokes=separate_strokes)

@@ -34,6 +34,7 @@ class BenchConfig:
     seed: int = 0
     device: str = "cpu"
     separate_clicks: bool = True  # False: plain RITM rule within a round (only the clicked pixel is excluded)
+    separate_strokes: bool = False  # True: a round's next scribble avoids the error region its first one handled
 
 
 @dataclass
@@ -147,7 +148,8 @@ def run_bench(config: BenchConfig, progress: ProgressFn = no_progress, cancel: C
     with_trimap = "trimap-cf" in config.peers
     if not methods and not with_trimap:
         raise ProtocolError("nothing to run: no engine (--no-engine) and no peers")
-    protocol = make_protocol(config.protocol, config.rounds, accepts_text, config.separate_clicks)
+    protocol = make_protocol(config.protocol, config.rounds, accepts_text, config.separate_clicks,
+                             config.separate_strokes)
     if protocol.name == "text":
         missing = [it.name for it in items if not it.text]
         if missing:

@@ -174,13 +174,25 @@ def scribble_pixels(s: Scribble, shape: tuple[int, int]) -> np.ndarray:
     return draw_stroke(np.zeros(shape, np.uint8), s, 1).astype(bool)
 
 
-def round_scribbles(gt: np.ndarray, pred: np.ndarray | None, k: int, rng: np.random.Generator) -> list[Scribble]:
+def round_scribbles(gt: np.ndarray, pred: np.ndarray | None, k: int, rng: np.random.Generator,
+                    separate: bool = False) -> list[Scribble]:
+    """``k`` scribbles on one prediction, each with the error pixels the earlier ones handled removed: the stroke's own
+    pixels (the protocol's rule, decision 0101), or with ``separate`` also those within the stroke's depth around it
+    (the error component's largest distance to a correct pixel along the stroke), as a separated click's disk is, so
+    the next scribble goes to another error region instead of beside the first."""
     errors = ErrorState.of(gt, pred)
     out = []
     for _ in range(k):
         s = next_scribble(errors, rng)
         if s is None:
             break
-        errors.exclude(scribble_pixels(s, gt.shape))
+        handled = scribble_pixels(s, gt.shape)
+        if separate:
+            component = _largest_component(errors.fn if s.positive else errors.fp)
+            depth = max(s.radius, float(_padded_dt(component)[handled].max()))
+            r = int(math.ceil(depth))
+            disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+            handled = cv2.dilate(handled.astype(np.uint8), disk) > 0
+        errors.exclude(handled)
         out.append(s)
     return out

@@ -56,6 +56,18 @@ def test_bench_cli_writes_md_json_png(tmp_path, capsys):
     assert "| grabcut-cf | 1 |" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("argv, separate", [([], False), (["--scribble-spacing", "separated"], True)])
+def test_bench_cli_passes_the_scribble_spacing_to_the_simulated_user(tmp_path, argv, separate):
+    _disc_set(tmp_path / "set", n=1)
+    out = tmp_path / "b.json"
+    rc = main(["bench", "--data", str(tmp_path / "set"), "--protocol", "scribble", "--rounds", "2", "--peers", "",
+               "--json", str(out), "--no-progress", *argv])
+    assert rc == 0
+    doc = json.loads(out.read_text())
+    assert doc["config"]["separate_strokes"] is separate
+    assert sorted(r["round"] for r in doc["records"]) == [1, 2]
+
+
 def test_bench_is_deterministic_and_runs_per_instance(tmp_path):
     rng = np.random.default_rng(2)
     photos = [np.clip(rng.normal(120, 40, (80, 110, 3)), 0, 255).astype(np.uint8)]

@@ -114,3 +114,19 @@ def test_plain_ritm_clicks_of_a_round_stay_on_one_region():
     clicks = sim.round_clicks(gt, None, 2, np.zeros_like(gt), separate=False)
     assert clicks[0].x < 80 and clicks[1].x < 80
     assert sim.round_clicks(gt, None, 2, np.zeros_like(gt))[1].x > 100  # separated: the other square  # the second click lands next to the first (clicked pixel only)
+
+
+def test_separated_scribbles_of_a_round_go_to_another_error_region():
+    gt = np.zeros((80, 160), bool)
+    gt[10:70, 10:70] = True
+    gt[28:52, 110:134] = True  # smaller than the big square, larger than what its first stroke leaves of it
+    rng = lambda: np.random.default_rng(0)  # noqa: E731
+    plain = sim.round_scribbles(gt, None, 2, rng())
+    separated = sim.round_scribbles(gt, None, 2, rng(), separate=True)
+    assert plain[0] == separated[0] and plain[0].positive
+    assert all(x < 80 for x, _ in plain[1].points)  # the protocol's rule: beside the first stroke
+    assert all(x > 100 for x, _ in separated[1].points)  # the other square
+    # the protocol carries the choice (the bench's --scribble-spacing); the default is the protocol's rule
+    for separate, expected in ((False, plain), (True, separated)):
+        user = UserState(gt, rng())
+        assert make_protocol("scribble", 5, False, separate_strokes=separate).prompts(2, user) == expected
