@@ -147,9 +147,11 @@ def skeleton_path(component: np.ndarray) -> np.ndarray:
     return np.array(path)
 
 
-def next_scribble(errors: ErrorState, rng: np.random.Generator) -> Scribble | None:
+def scribble_with_depths(errors: ErrorState, rng: np.random.Generator) -> tuple[Scribble, np.ndarray] | None:
     """A scribble along the skeleton of the largest FN (positive) or FP (negative) component: a stretch of up to 30% of
-    the skeleton's length centred on its deepest point, radius 3-8 px (kept inside the component where it can)."""
+    the skeleton's length centred on its deepest point, radius 3-8 px (kept inside the component where it can).
+    Returns it with the component's distance transform (each pixel's distance to the nearest correct pixel), or None
+    when there is no error left."""
     fn_c, fp_c = _largest_component(errors.fn), _largest_component(errors.fp)
     n_fn, n_fp = int(fn_c.sum()), int(fp_c.sum())
     if max(n_fn, n_fp) == 0:
@@ -167,7 +169,12 @@ def next_scribble(errors: ErrorState, rng: np.random.Generator) -> Scribble | No
     r = int(rng.integers(SCRIBBLE_RADIUS[0], SCRIBBLE_RADIUS[1] + 1))
     inner = float(dt[seg[:, 0], seg[:, 1]].min())
     r = int(max(SCRIBBLE_RADIUS[0], min(r, math.floor(inner))))
-    return Scribble(tuple((float(x), float(y)) for y, x in seg), float(r), positive)
+    return Scribble(tuple((float(x), float(y)) for y, x in seg), float(r), positive), dt
+
+
+def next_scribble(errors: ErrorState, rng: np.random.Generator) -> Scribble | None:
+    found = scribble_with_depths(errors, rng)
+    return None if found is None else found[0]
 
 
 def scribble_pixels(s: Scribble, shape: tuple[int, int]) -> np.ndarray:
@@ -183,13 +190,13 @@ def round_scribbles(gt: np.ndarray, pred: np.ndarray | None, k: int, rng: np.ran
     errors = ErrorState.of(gt, pred)
     out = []
     for _ in range(k):
-        s = next_scribble(errors, rng)
-        if s is None:
+        found = scribble_with_depths(errors, rng)
+        if found is None:
             break
+        s, depths = found
         handled = scribble_pixels(s, gt.shape)
         if separate:
-            component = _largest_component(errors.fn if s.positive else errors.fp)
-            depth = max(s.radius, float(_padded_dt(component)[handled].max()))
+            depth = max(s.radius, float(depths[handled].max()))
             r = int(math.ceil(depth))
             disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
             handled = cv2.dilate(handled.astype(np.uint8), disk) > 0
