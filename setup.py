@@ -11,7 +11,8 @@ packages, package_dir = ["mattestudio"], {"mattestudio": "mattestudio"}
 for folder, name in ROOTS.items():
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith((".", "__"))]
-        if "__init__.py" in filenames:
+        # data folders (icons, samples) are packages too, so that setuptools ships their files as package data
+        if "__init__.py" in filenames or folder == "resources":
             rel = os.path.relpath(dirpath, folder)
             pkg = name if rel == "." else name + "." + rel.replace(os.sep, ".")
             packages.append(pkg)

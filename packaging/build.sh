@@ -8,7 +8,7 @@ SITE=build/package/site
 export MATTESTUDIO_PACKAGE_SITE="$PWD/$SITE"
 
 if ! "$PY" -c "import PyInstaller" 2>/dev/null; then
-    echo "PyInstaller is not installed: $PY -m pip install -c constraints.txt pyinstaller" >&2
+    echo "PyInstaller is not installed in $PY: make venv-test installs it from the dev lock" >&2
     exit 2
 fi
 start=$(date +%s)
