@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mattestudio.interaction.export import export_alpha, export_rgba
+from mattestudio.interaction.export import export_alpha, export_mask, export_rgba
 from mattestudio.interaction.imageio import load_image
 from mattestudio.interaction.prompt_file import load_prompts
 from mattestudio.interaction.session import Session
@@ -20,6 +20,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--out", required=True,
                    help="alpha PNG (one instance) or a folder that receives <instance>.png (several)")
     p.add_argument("--rgba", help="also write the RGBA cut-out (a file, or a folder for several instances)")
+    p.add_argument("--mask", help="also write the last round's coarse mask of each instance (0/255 PNG; a file, or a "
+                                  "folder for several instances)")
     p.add_argument("--bits", type=int, choices=(8, 16), default=8, help="alpha PNG depth (default 8)")
     p.add_argument("--segmenter", default="classic", help="segmenter back-end (see `mattestudio models`)")
     p.add_argument("--refiner", default="classic", help="refiner back-end (see `mattestudio models`)")
@@ -51,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     names = [i.name for i in instances]
     outs = _targets(args.out, names, "output")
     rgbas = _targets(args.rgba, names, "--rgba") if args.rgba else {}
+    masks = _targets(args.mask, names, "--mask") if args.mask else {}
     if args.save_project and not args.save_project.endswith(".mattes"):
         raise CliError(f"project file {args.save_project} must end in .mattes")
     session = Session(loaded.rgb, args.segmenter, args.refiner, args.device)
@@ -73,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
         if name in rgbas:
             export_rgba(loaded.rgb, alphas[name], rgbas[name], args.bits)
             print(f"wrote {rgbas[name]}")
+        if name in masks:
+            export_mask(session.instance(name).result.mask, masks[name])
+            print(f"wrote {masks[name]}")
     if args.save_project:
         from mattestudio.interaction.project import save_project
 

@@ -46,6 +46,12 @@ def export_alpha(alpha: np.ndarray, path: str | os.PathLike, bits: int = 8) -> P
     return _write(path, encode_png(quantise(alpha, bits)))
 
 
+def export_mask(mask: np.ndarray, path: str | os.PathLike) -> Path:
+    """Write a coarse mask (H x W bool, or a probability thresholded at 0.5) as an 8-bit PNG of 0 and 255."""
+    m = mask if mask.dtype == bool else np.asarray(mask) >= 0.5
+    return _write(path, encode_png(np.where(m, 255, 0).astype(np.uint8)))
+
+
 def estimate_foreground(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """Foreground colours (H x W x 3 float in [0, 1]) so that edges carry no background halo (pymatting ML)."""
     from pymatting import estimate_foreground_ml

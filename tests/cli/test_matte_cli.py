@@ -34,8 +34,9 @@ ONE = [{"name": "disc", "rounds": [[{"type": "box", "x0": 30, "y0": 10, "x1": 13
 
 def test_one_instance_writes_alpha_rgba_and_project(tmp_path, disc_png, capsys):
     out, rgba, proj = tmp_path / "alpha.png", tmp_path / "cut.png", tmp_path / "s.mattes"
+    mask = tmp_path / "mask.png"
     code = main(["matte", str(disc_png), "--prompts", str(_prompts(tmp_path, ONE)), "-o", str(out),
-                 "--rgba", str(rgba), "--save-project", str(proj), "--bits", "16"])
+                 "--rgba", str(rgba), "--save-project", str(proj), "--bits", "16", "--mask", str(mask)])
     assert code == 0
     captured = capsys.readouterr()
     lines = [ln for ln in captured.out.splitlines() if "round" in ln]
@@ -46,7 +47,11 @@ def test_one_instance_writes_alpha_rgba_and_project(tmp_path, disc_png, capsys):
     assert cv2.imread(str(rgba), cv2.IMREAD_UNCHANGED).shape == (120, 160, 4)
     from mattestudio.interaction.project import load_project
 
-    assert len(load_project(proj).instance("disc").rounds) == 3
+    loaded = load_project(proj)
+    assert len(loaded.instance("disc").rounds) == 3
+    m = cv2.imread(str(mask), cv2.IMREAD_UNCHANGED)  # the last round's coarse mask, 0 / 255
+    assert m.dtype == np.uint8 and set(np.unique(m)) <= {0, 255}
+    assert np.array_equal(m == 255, loaded.instance("disc").result.mask)
 
 
 def test_several_instances_write_a_folder(tmp_path, disc_png):

@@ -1,4 +1,6 @@
 import json
+import os
+import stat
 import zipfile
 
 import cv2
@@ -6,7 +8,7 @@ import numpy as np
 import pytest
 
 from mattestudio.interaction.errors import ExportError, ProjectError
-from mattestudio.interaction.export import export_alpha, export_rgba
+from mattestudio.interaction.export import export_alpha, export_mask, export_rgba
 from mattestudio.interaction.project import load_project, save_project
 from mattestudio.interaction.prompts import Box, Click, Text
 from mattestudio.interaction.session import Session
@@ -148,3 +150,31 @@ def test_export_errors_leave_nothing_behind(tmp_path):
     with pytest.raises(ExportError):
         export_rgba(np.zeros((5, 5, 3), np.uint8), alpha, target)
     assert target.read_bytes() == b"old"
+
+
+def test_export_mask_writes_0_and_255(tmp_path):
+    prob = np.zeros((30, 40), np.float32)
+    prob[5:20, 10:30] = 0.7
+    prob[0, 0] = 0.49
+    m = cv2.imread(str(export_mask(prob, tmp_path / "m.png")), cv2.IMREAD_UNCHANGED)
+    assert m.dtype == np.uint8 and np.array_equal(m == 255, prob >= 0.5) and set(np.unique(m)) == {0, 255}
+    b = cv2.imread(str(export_mask(prob >= 0.5, tmp_path / "b.png")), cv2.IMREAD_UNCHANGED)
+    assert np.array_equal(b, m)
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_respect_the_umask(tmp_path, session, umask, mode):
+    """Atomic writes (temp file + rename) give the permissions a plain open(..., "w") would give."""
+    old = os.umask(umask)
+    try:
+        paths = [export_alpha(np.zeros((4, 4), np.float32), tmp_path / "a.png"),
+                 export_rgba(np.zeros((4, 4, 3), np.uint8), np.ones((4, 4), np.float32), tmp_path / "c.png"),
+                 export_mask(np.ones((4, 4), bool), tmp_path / "m.png")]
+        save_project(session, tmp_path / "p.mattes")
+        paths.append(tmp_path / "p.mattes")
+        plain = tmp_path / "plain.txt"
+        plain.write_text("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(plain.stat().st_mode) == mode
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in paths} == {p.name: mode for p in paths}
