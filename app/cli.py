@@ -17,7 +17,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "matte": ("mattestudio.app.cli_matte", "matte an image with prompts from a JSON file, write PNG alpha/RGBA"),
     "models": ("mattestudio.app.cli_models", "list the back-ends with their weights status and devices"),
     "bench": ("mattestudio.app.cli_bench", "benchmark: simulated user, matting metrics and peers (or --speed, --soak)"),
-    "synth": ("mattestudio.app.cli_synth", "write a synthetic multi-instance benchmark set over background photos"),
+    "synth": ("mattestudio.app.cli_synth", "write a benchmark set of composites over background photos (synthetic objects or real foregrounds)"),
     "train": ("mattestudio.app.cli_train", "train iscn|mrn|mask2alpha|gfm on the synthetic stream (resumable)"),
 }
 

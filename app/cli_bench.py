@@ -28,6 +28,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scribble-spacing", choices=("stroke", "separated"), default="stroke",
                    help="scribbles of one round: the next one only avoids the earlier strokes' pixels (default, the "
                         "protocol's rule) or also the error region around them, as separated clicks do")
+    p.add_argument("--oracle", action="store_true",
+                   help="also the ground-truth mask through the session's trimap and refiner: the limit of the mask "
+                        "-> trimap -> refiner pipeline on this set")
+    p.add_argument("--noc", action="store_true",
+                   help="also the NoC protocol (clicks only, up to 20) for the engine and the peers: clicks to IoU "
+                        "0.85 / 0.90")
     p.add_argument("--json", type=Path, help="write every per-image number and the summary as JSON")
     p.add_argument("--plot", type=Path, help="write a PNG plot of SAD and IoU per round")
     p.add_argument("--md", type=Path, help="write the markdown table")
@@ -79,7 +85,8 @@ def _run_bench(args: argparse.Namespace) -> int:
         peers = parse_peers(args.peers)
         config = BenchConfig(args.data, args.protocol, args.rounds, args.segmenter, args.refiner, peers,
                              not args.no_engine, args.limit, args.seed, args.device,
-                             args.click_spacing == "separated", args.scribble_spacing == "separated")
+                             args.click_spacing == "separated", args.scribble_spacing == "separated",
+                             args.oracle, args.noc)
         bar = None
         if not args.no_progress:
             from tqdm import tqdm

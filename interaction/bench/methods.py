@@ -63,3 +63,42 @@ class EngineMethod:
 
     def alphas(self) -> dict[str, np.ndarray]:
         return self.session.alphas()
+
+
+class _TruthSegmenter:
+    """A segmenter that answers every round with the ground-truth mask it was given (the oracle's)."""
+
+    name = "truth"
+    accepts_text = False
+
+    def __init__(self, masks: dict[str, np.ndarray]):
+        self.masks = masks
+        self.instance = ""
+
+    def segment(self, request, progress, cancel):
+        from mattestudio.models.protocol import SegmentResult
+
+        return SegmentResult(self.masks[self.instance].astype(np.float32))
+
+
+class OracleMethod(EngineMethod):
+    """The limit of the mask -> trimap -> refiner pipeline: the ground-truth mask (alpha >= 0.5) as the round's coarse
+    mask, through the session's own trimap and refiner. Its one round ignores the prompts it is given."""
+
+    def __init__(self, refiner: str = "classic", device: str = "cpu"):
+        super().__init__("classic", refiner, device)
+        self.name = "oracle"
+        self.truth = _TruthSegmenter({})
+
+    def bind_truth(self, masks: dict[str, np.ndarray]) -> None:
+        self.truth.masks = masks
+
+    def start(self, image: np.ndarray, instances: list[str], key: str = "") -> None:
+        self._build()
+        self.session = Session(image, self.truth, self._refiner, self.device, key=key or None)
+        for name in instances:
+            self.session.add_instance(name)
+
+    def run_round(self, instance: str, prompts: list[Prompt]) -> MethodRound:
+        self.truth.instance = instance
+        return super().run_round(instance, prompts)

@@ -50,8 +50,24 @@ def summarise_noc(result: BenchResult) -> list[dict]:
     out = []
     for method, recs in by.items():
         keys = [k for k in recs[0] if k.startswith("noc@")]
-        out.append({"method": method, "n": len(recs), **{k: float(np.mean([r[k] for r in recs])) for k in keys}})
+        row = {"method": method, "n": len(recs), **{k: float(np.mean([r[k] for r in recs])) for k in keys}}
+        for k in keys:  # the share that reached the threshold at all within the clicks allowed
+            t = int(k[4:]) / 100.0
+            row[f"reached@{k[4:]}"] = float(np.mean([max(r["ious"], default=0.0) >= t for r in recs]))
+        out.append(row)
     return out
+
+
+def oracle_ratios(rows: list[dict]) -> dict[str, float]:
+    """Each multi-round method's last-round SAD divided by the oracle's SAD (when the oracle ran)."""
+    oracle = [r for r in rows if r["method"] == "oracle"]
+    if not oracle or oracle[0]["sad"] <= 0:
+        return {}
+    last: dict[str, dict] = {}
+    for r in rows:
+        if r["method"] not in ("oracle", "trimap-cf"):
+            last[r["method"]] = r
+    return {m: r["sad"] / oracle[0]["sad"] for m, r in last.items()}
 
 
 def _f(v: float | None, fmt: str = "{:.2f}") -> str:
@@ -77,13 +93,17 @@ def markdown(result: BenchResult, title: str = "") -> str:
             f"| {r['mad'] * 1e3:.1f} | {r['grad']:.1f} | {r['conn']:.1f} | {_f(unk, '{:.1f}')} | {r['iou']:.3f} "
             f"| {r['iou_good_share'] * 100:.0f}% | {_f(r['segment_p50'])} / {_f(r['segment_p95'])} "
             f"| {_f(r['refine_p50'])} / {_f(r['refine_p95'])} | {_f(r['round_p50'])} / {_f(r['round_p95'])} |")
+    ratios = oracle_ratios(rows)
+    if ratios:
+        lines += ["", "last round's SAD / oracle SAD: " + ", ".join(f"{m} {v:.2f}x" for m, v in ratios.items())]
     noc = summarise_noc(result)
     if noc:
-        lines += ["", "| method | n | " + " | ".join(k for k in noc[0] if k.startswith("noc@")) + " |",
-                  "|---|---:|" + "---:|" * sum(k.startswith("noc@") for k in noc[0])]
+        keys = [k for k in noc[0] if k.startswith(("noc@", "reached@"))]
+        lines += ["", "NoC (clicks only, up to 20; 20 where never reached) and the share that reached each IoU:", "",
+                  "| method | n | " + " | ".join(keys) + " |", "|---|---:|" + "---:|" * len(keys)]
         for r in noc:
-            lines.append(f"| {r['method']} | {r['n']} | " +
-                         " | ".join(f"{r[k]:.2f}" for k in r if k.startswith("noc@")) + " |")
+            lines.append(f"| {r['method']} | {r['n']} | " + " | ".join(
+                f"{r[k]:.2f}" if k.startswith("noc@") else f"{r[k] * 100:.0f}%" for k in keys) + " |")
     lines += ["", f"peak RSS of the benchmark process: {result.peak_rss_mb:.0f} MB", ""]
     return "\n".join(lines)
 

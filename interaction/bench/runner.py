@@ -14,9 +14,9 @@ from mattestudio.models.protocol import CancelFn, ProgressFn, check_cancel, neve
 
 from . import metrics as M
 from .data import DataError, LoadedItem, discover, load_item
-from .methods import EngineMethod, Method
+from .methods import EngineMethod, Method, OracleMethod
 from .peers import GrabCutCF, trimap_cf
-from .protocols import NOC_THRESHOLDS, Protocol, ProtocolError, UserState, make_protocol
+from .protocols import NOC_MAX_CLICKS, NOC_THRESHOLDS, Protocol, ProtocolError, UserState, make_protocol
 
 KNOWN_PEERS = ("grabcut-cf", "trimap-cf")
 
@@ -35,6 +35,8 @@ class BenchConfig:
     device: str = "cpu"
     separate_clicks: bool = True  # False: plain RITM rule within a round (only the clicked pixel is excluded)
     separate_strokes: bool = False  # True: a round's next scribble avoids the error region its first one handled
+    oracle: bool = False  # also the ground-truth mask through the session's trimap and refiner
+    noc: bool = False  # also the NoC protocol (clicks only, up to 20) for every method, after the main protocol
 
 
 @dataclass
@@ -146,10 +148,12 @@ def run_bench(config: BenchConfig, progress: ProgressFn = no_progress, cancel: C
     if "grabcut-cf" in config.peers:
         methods.append(GrabCutCF())
     with_trimap = "trimap-cf" in config.peers
-    if not methods and not with_trimap:
+    oracle = OracleMethod(config.refiner, config.device) if config.oracle else None
+    if not methods and not with_trimap and oracle is None:
         raise ProtocolError("nothing to run: no engine (--no-engine) and no peers")
     protocol = make_protocol(config.protocol, config.rounds, accepts_text, config.separate_clicks,
                              config.separate_strokes)
+    noc_protocol = make_protocol("noc", NOC_MAX_CLICKS, accepts_text, config.separate_clicks) if config.noc else None
     if protocol.name == "text":
         missing = [it.name for it in items if not it.text]
         if missing:
@@ -157,7 +161,8 @@ def run_bench(config: BenchConfig, progress: ProgressFn = no_progress, cancel: C
     cfg = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(config).items()}
     cfg["peers"] = list(config.peers)
     cfg["rounds"] = protocol.rounds
-    result = BenchResult(cfg, methods=[m.name for m in methods] + (["trimap-cf"] if with_trimap else []))
+    result = BenchResult(cfg, methods=[m.name for m in methods] + (["trimap-cf"] if with_trimap else [])
+                         + (["oracle"] if oracle is not None else []))
     for i, it in enumerate(items):
         check_cancel(cancel)
         item = load_item(it)
@@ -165,8 +170,13 @@ def run_bench(config: BenchConfig, progress: ProgressFn = no_progress, cancel: C
             recs, noc = run_method(m, item, protocol, config.seed, cancel)
             result.records.extend(recs)
             result.noc.extend(noc)
+            if noc_protocol is not None and protocol.name != "noc":
+                result.noc.extend(run_method(m, item, noc_protocol, config.seed, cancel)[1])
         if with_trimap:
             result.records.extend(run_trimap_cf(item))
+        if oracle is not None:
+            oracle.bind_truth({n: a >= 0.5 for n, a in item.alphas.items()})
+            result.records.extend(run_method(oracle, item, make_protocol("box", 1, False), config.seed, cancel)[0])
         progress((i + 1) / len(items), it.name)
         if on_image is not None:
             result.peak_rss_mb = peak_rss_mb()

@@ -27,8 +27,9 @@ def default_backgrounds() -> Path:
     return base / "backgrounds34"
 
 
-def load_backgrounds(folder: str | Path) -> list[np.ndarray]:
-    """Every photo of ``folder`` (RGB uint8, longer side at most 1280 px), sorted by name for reproducibility."""
+def load_named_backgrounds(folder: str | Path) -> list[tuple[str, np.ndarray]]:
+    """Every photo of ``folder`` as (file name, RGB uint8 with the longer side at most 1280 px), sorted by name for
+    reproducibility."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SynthError(f"{folder}: background folder not found (use --backgrounds or set MATTESTUDIO_DATA)")
@@ -40,10 +41,28 @@ def load_backgrounds(folder: str | Path) -> list[np.ndarray]:
         s = MAX_PHOTO_SIDE / max(rgb.shape[:2])
         if s < 1:
             rgb = cv2.resize(rgb, (int(rgb.shape[1] * s), int(rgb.shape[0] * s)), interpolation=cv2.INTER_AREA)
-        photos.append(rgb)
+        photos.append((p.name, rgb))
     if not photos:
         raise SynthError(f"{folder}: no background photos (.jpg/.png)")
     return photos
+
+
+def load_backgrounds(folder: str | Path) -> list[np.ndarray]:
+    """The photos of :func:`load_named_backgrounds` without their names."""
+    return [rgb for _, rgb in load_named_backgrounds(folder)]
+
+
+def background_credits(folder: str | Path) -> dict[str, str]:
+    """File name -> "licence (source)" from the folder's LICENSES.tsv, when it has one."""
+    path = Path(folder) / "LICENSES.tsv"
+    if not path.is_file():
+        return {}
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        cols = line.split("\t")
+        if len(cols) >= 3:
+            out[cols[0]] = f"{cols[2]} ({cols[1]})"
+    return out
 
 
 def _write_png(path: Path, array: np.ndarray) -> None:

@@ -132,3 +132,23 @@ def test_soak_mode_prints_memory_and_history(tmp_path, capsys):
     assert rc == 0 and "RSS MB" in out and "20 instances" in out
     samples = json.loads((tmp_path / "soak.json").read_text())
     assert samples[-1]["held_results"] <= 20 * samples[-1]["history_limit"]
+
+
+def test_oracle_and_noc_are_reported_beside_the_protocol(tmp_path, capsys):
+    _disc_set(tmp_path / "set", n=2)
+    out = tmp_path / "b.json"
+    rc = main(["bench", "--data", str(tmp_path / "set"), "--protocol", "click", "--rounds", "2", "--peers", "",
+               "--oracle", "--noc", "--json", str(out), "--no-progress"])
+    assert rc == 0
+    doc = json.loads(out.read_text())
+    oracle = [r for r in doc["records"] if r["method"] == "oracle"]
+    assert sorted(r["image"] for r in oracle) == ["im0", "im1"] and all(r["round"] == 1 for r in oracle)
+    # the true mask through the session's own trimap and refiner: at least as good as the engine's last round
+    last = [r for r in doc["records"] if r["method"] == "classic" and r["round"] == 2]
+    assert all(r["iou"] >= 0.99 for r in oracle)
+    assert np.mean([r["whole"]["sad"] for r in oracle]) <= np.mean([r["whole"]["sad"] for r in last]) + 0.05
+    noc = doc["noc"]
+    assert {r["image"] for r in noc} == {"im0", "im1"} and all(1 <= r["noc@90"] <= 20 for r in noc)
+    assert len({r["round"] for r in doc["records"] if r["method"] == "classic"}) == 2  # NoC rounds kept apart
+    md = capsys.readouterr().out
+    assert "| oracle | 1 |" in md and "SAD / oracle SAD: classic" in md and "reached@90" in md
