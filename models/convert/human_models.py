@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import struct
 import tarfile
 import tempfile
 from dataclasses import dataclass
@@ -46,8 +47,10 @@ NETWORKS = (
             "variant (CSP backbone, LeakyReLU 0.1) exported to ONNX and converted with onnx-tf",
             "converted to a TensorFlow.js graph model by Vladimir Mandic for the Human library "
             "(https://github.com/vladmandic/human), published in the npm package under the MIT licence",
-            "1 x 3 x 416 x 416 float32, RGB in [0, 1] (NCHW), the whole photo resized bilinearly to 416 x 416 "
-            "(as `src/object/nanodet.ts` of vladmandic/human feeds it)",
+            "1 x 3 x 416 x 416 float32 (NCHW), BGR normalised by NanoDet's own mean (103.53, 116.28, 123.675) and "
+            "std (57.375, 57.12, 58.395); the photo letterboxed and warped into 416 x 416 (two passes). "
+            "`src/object/nanodet.ts` of vladmandic/human feeds RGB / 255, which scores the named classes lower "
+            "(docs/decisions/0700-text-grounding.md)",
             "per stride 8 / 16 / 32 (52², 26², 13² cells): sigmoid class scores (cells x 80, COCO order) and GFL box "
             "distributions (cells x 44 = 4 sides x 11 bins, logits)"),
     Network("selfie", "MediaPipe Selfie Segmentation (person probability)",
@@ -88,10 +91,23 @@ def _write_atomic(path: Path, data: bytes) -> None:
             os.unlink(tmp)
 
 
-def _safetensors_bytes(arrays: dict[str, np.ndarray], meta: dict[str, str]) -> bytes:
-    from safetensors.numpy import save
+_ST_DTYPES = {"float16": "F16", "float32": "F32", "int32": "I32", "int64": "I64"}
 
-    return save({k: np.ascontiguousarray(arrays[k]) for k in sorted(arrays)}, metadata=meta)
+
+def _safetensors_bytes(arrays: dict[str, np.ndarray], meta: dict[str, str]) -> bytes:
+    """The safetensors file of ``arrays``, byte for byte the same on every run: the header's keys sorted (the
+    library's own writer orders the metadata as a hash map does)."""
+    header: dict = {"__metadata__": meta}
+    blobs, offset = [], 0
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        header[name] = {"dtype": _ST_DTYPES[str(a.dtype)], "shape": list(a.shape),
+                        "data_offsets": [offset, offset + a.nbytes]}
+        blobs.append(a.astype(a.dtype.newbyteorder("<")).tobytes())
+        offset += a.nbytes
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)  # the data starts 8-byte aligned
+    return struct.pack("<Q", len(text)) + text + b"".join(blobs)
 
 
 def convert(tarball: str | os.PathLike, out: str | os.PathLike, log: Callable[[str], None] = lambda m: None,

@@ -56,11 +56,11 @@ def _padded(x: torch.Tensor, attrs: dict, k: tuple[int, int], stride: tuple[int,
     return F.pad(x, (pw[0], pw[1], ph[0], ph[1]), value=value) if any(ph + pw) else x
 
 
-def _conv(x, w, attrs, groups=1):
+def _conv(x, w, attrs, groups=1, bias=None):
     _check_nhwc(attrs)
     stride, dil = _spatial(attrs, "strides"), _spatial(attrs, "dilations")
     xn = _padded(_nchw(x), attrs, (w.shape[2], w.shape[3]), stride, dil)
-    return _nhwc(F.conv2d(xn, w, None, stride, 0, dil, groups))
+    return _nhwc(F.conv2d(xn, w, bias, stride, tuple(attrs.get("fused_pad", (0, 0))), dil, groups))
 
 
 def _conv_transpose(shape, w, x, attrs):
@@ -128,7 +128,7 @@ _OPS = {
     "Sigmoid": lambda a, at: torch.sigmoid(a[0]),
     "ConcatV2": lambda a, at: torch.cat(list(a[:-1]), dim=int(a[-1])),
     "SplitV": lambda a, at: _split(a[0], a[1], a[2]),
-    "Conv2D": lambda a, at: _conv(a[0], a[1], at),
+    "Conv2D": lambda a, at: _conv(a[0], a[1], at, bias=a[2] if len(a) > 2 else None),
     "DepthwiseConv2dNative": lambda a, at: _conv(a[0], a[1], at, groups=a[0].shape[3]),
     "Conv2DBackpropInput": lambda a, at: _conv_transpose(a[0], a[1], a[2], at),
     "MaxPool": lambda a, at: _pool(a[0], at, "max"),
@@ -158,7 +158,7 @@ class GraphNet(torch.nn.Module):
 
     def __init__(self, spec: dict, weights: dict[str, torch.Tensor]):
         super().__init__()
-        self.nodes = spec["nodes"]
+        self.nodes = _fused(spec["nodes"], spec["constants"], spec["outputs"])
         unknown = sorted({n["op"] for n in self.nodes} - SUPPORTED_OPS)
         if unknown:
             raise GraphError(f"the graph uses ops this interpreter does not run: {', '.join(unknown)}")
@@ -205,6 +205,40 @@ class GraphNet(torch.nn.Module):
         name, _, index = ref.partition(":")
         v = env[name] if name in env else self.consts[name]
         return v[int(index)] if index else (v[0] if isinstance(v, tuple) else v)
+
+
+def _fused(nodes: list[dict], constants: dict, outputs) -> list[dict]:
+    """The nodes with two rewrites an ONNX export calls for, same results: a zero ``Pad`` of H and W that only feeds
+    a (Transpose into a) VALID ``Conv2D`` becomes the convolution's own padding, and an ``Add`` of a constant vector
+    that only follows a ``Conv2D`` becomes its bias."""
+    nodes = [dict(n, inputs=list(n["inputs"]), attrs=dict(n["attrs"])) for n in nodes]
+    by_name = {n["name"]: n for n in nodes}
+    readers: dict[str, list[dict]] = {}
+    for n in nodes:
+        for i in n["inputs"]:
+            readers.setdefault(i, []).append(n)
+    drop = set()
+    for conv in (n for n in nodes if n["op"] == "Conv2D" and n["attrs"].get("padding") == "VALID"):
+        t = by_name.get(conv["inputs"][0])
+        pad = by_name.get(t["inputs"][0]) if t is not None and t["op"] == "Transpose" else None
+        if pad is None or pad["op"] != "Pad" or len(readers[pad["name"]]) != 1 or len(readers[t["name"]]) != 1:
+            continue
+        pads = constants.get(pad["inputs"][1], {}).get("value")
+        perm = constants.get(t["inputs"][1], {}).get("value")
+        if pads != [0, 0, 0, 0] + pads[4:] or perm != [0, 2, 3, 1] or pads[4] != pads[5] or pads[6] != pads[7]:
+            continue  # only a symmetric H / W padding of an NCHW tensor moved to NHWC
+        t["inputs"][0] = pad["inputs"][0]
+        conv["attrs"]["fused_pad"] = (pads[4], pads[6])
+        drop.add(pad["name"])
+    for conv in (n for n in nodes if n["op"] == "Conv2D"):
+        after = readers.get(conv["name"], [])
+        if len(after) == 1 and after[0]["op"] in ("Add", "AddV2") and conv["name"] not in outputs:
+            add = after[0]
+            other = [i for i in add["inputs"] if i != conv["name"]]
+            if len(other) == 1 and other[0] not in by_name:  # a constant
+                conv["inputs"].append(other[0])
+                add["op"], add["inputs"] = "Identity", [conv["name"]]
+    return [n for n in nodes if n["name"] not in drop]
 
 
 def _buffer_name(name: str) -> str:

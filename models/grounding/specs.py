@@ -19,10 +19,10 @@ def _bundled(name: str, filename: str, sha256: str, licence: str, size: int) -> 
 NANODET_GRAPH = _bundled("nanodet_graph", "nanodet.graph.json",
                          "bcd5badcdd096d172788324c9b4c82cec49332b8171ad7bbc80bbfe65210e86c", _NANODET, 416)
 NANODET = _bundled("nanodet", "nanodet.safetensors",
-                   "0e731563d7dbba054501edd8af406f9f9c3bc5db7b889365683f7a768ff2a215", _NANODET, 416)
+                   "08f6d113f051660825f5543394c6bc0c4df2cc7f6ed192e4d16bd21d69fd0daf", _NANODET, 416)
 SELFIE_GRAPH = _bundled("selfie_graph", "selfie.graph.json",
                         "d5aa8c7ef13d7440a263f515eb142cd05d1c2e7814dcdfe6a0adfa3fd43a770d", _SELFIE, 256)
 SELFIE = _bundled("selfie", "selfie.safetensors",
-                  "93fea193e94e42b851ae33d3fdb67d7a9e6a62ad6afd05322a57da065f6a2188", _SELFIE, 256)
+                  "9c4f0f94e9223af3f1e07c5419194ebb72cbb27d9a5a79b58c190f95368597ce", _SELFIE, 256)
 
 ALL = (NANODET_GRAPH, NANODET, SELFIE_GRAPH, SELFIE)
