@@ -364,5 +364,6 @@ def _computed_and_packed(session, ticket, progress, cancel):
     """Run a round on the worker, and make its compact (PNG) form there too, so that committing it on the GUI thread
     (which releases the previous round to that form) never encodes."""
     result = session.compute(ticket, progress, cancel)
-    result.pack()
+    for r in [result] + [r for _, r in result.siblings]:  # siblings: the further instances of "all" / "both"
+        r.pack()
     return result

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from mattestudio.models.grounding.types import COCO_CLASSES
 
 from .vocab import (CATEGORY_WORDS, CLASS_WORDS, COLOUR_WORDS, GENERIC_WORDS, MAX_PHRASE, ORDINAL_WORDS,
-                    PREPOSITIONS, QUANTIFIER_WORDS, RELATION_MODIFIERS, RELATION_WORDS, STOP_WORDS, _PLURAL_FORMS, _plural)
+                    PLURAL_FORMS, PREPOSITIONS, QUANTIFIER_WORDS, RELATION_MODIFIERS, RELATION_WORDS, STOP_WORDS,
+                    plural)
 
 _POSITION = ("left", "right", "middle", "top", "bottom")
 _DEPTH = ("front", "back")
@@ -68,9 +69,9 @@ def _match_class(words: list[str], i: int) -> tuple[int, str] | None:
 
 
 def _is_plural(phrase: str) -> bool:
-    if phrase in _PLURAL_FORMS:
+    if phrase in PLURAL_FORMS:
         return True
-    singular = {k for k in CLASS_WORDS if _plural(k) == phrase and k != phrase}
+    singular = {k for k in CLASS_WORDS if plural(k) == phrase and k != phrase}
     return bool(singular) or phrase in ("animals", "pets", "creatures", "vehicles", "fruits")
 
 

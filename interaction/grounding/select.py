@@ -11,7 +11,7 @@ import numpy as np
 from mattestudio.models.grounding.types import COCO_CLASSES, Detection, DetectionField
 
 from .parse import TextQuery
-from .vocab import COLOUR_PROTOTYPES, _plural
+from .vocab import COLOUR_PROTOTYPES, plural
 
 #: a detection of the class the text names counts from this score on
 MIN_SCORE = 0.3
@@ -49,7 +49,7 @@ def found_text(field: DetectionField) -> str:
         counts[d.name] = counts.get(d.name, 0) + 1
     if not counts:
         return "nothing it knows"
-    return ", ".join(f"{n} {name if n == 1 else _plural(name)}" for name, n in
+    return ", ".join(f"{n} {name if n == 1 else plural(name)}" for name, n in
                      sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
@@ -162,7 +162,7 @@ def choose(query: TextQuery, field: DetectionField, image: np.ndarray, hint: Hin
     k = query.ordinal or 1
     if k > len(order):
         raise NoMatch(f"asked for {query.describe()}, but only {len(order)} "
-                      f"{query.class_name if len(order) == 1 else _plural(query.class_name)} found")
+                      f"{query.class_name if len(order) == 1 else plural(query.class_name)} found")
     return Choice((order[k - 1] if k > 0 else order[-1],), considered, note)
 
 

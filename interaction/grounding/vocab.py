@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mattestudio.models.grounding.types import COCO_CLASSES
 
-#: extra names of a class (its COCO name is always one); plurals are added by :func:`_plurals`
+#: extra names of a class (its COCO name is always one); plurals are added by :func:`plural`
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "person": ("people", "man", "men", "woman", "women", "girl", "boy", "child", "children", "kid", "baby",
                "babies", "lady", "ladies", "gentleman", "gentlemen", "guy", "human", "adult", "toddler", "teenager",
@@ -60,11 +60,11 @@ _IRREGULAR = {"person": "persons", "mouse": "mice", "knife": "knives", "sheep": 
               "everybody": "everybody", "someone": "someone", "somebody": "somebody", "tv": "tvs",
               "lorry": "lorries", "teddy": "teddies", "plushie": "plushies", "hair drier": "hair driers"}
 #: words that already are plural forms (never pluralised again)
-_PLURAL_FORMS = {"people", "men", "women", "children", "babies", "ladies", "gentlemen", "geese", "calves", "oxen",
+PLURAL_FORMS = {"people", "men", "women", "children", "babies", "ladies", "gentlemen", "geese", "calves", "oxen",
                  "cameramen", "cattle", "skis", "scissors"}
 
 
-def _plural(word: str) -> str:
+def plural(word: str) -> str:
     if word in _IRREGULAR:
         return _IRREGULAR[word]
     head, _, last = word.rpartition(" ")
@@ -82,8 +82,8 @@ def _names() -> dict[str, int]:
     for label, name in enumerate(COCO_CLASSES):
         for n in (name,) + _SYNONYMS.get(name, ()):
             out[n] = label
-            if n not in _PLURAL_FORMS:
-                out.setdefault(_plural(n), label)
+            if n not in PLURAL_FORMS:
+                out.setdefault(plural(n), label)
     return out
 
 
