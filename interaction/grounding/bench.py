@@ -6,7 +6,8 @@
 - text-only first rounds through the session on those photos: the matte's IoU with the truth where there is one,
   with the person prior on and off;
 - the person prior on portraits (the astronaut, the composed scenes, and the astronaut cut out with the hand-made mask
-  over real backgrounds of backgrounds34; synthetic, labelled so): a box round, then a round of three clicks;
+  over real backgrounds of backgrounds34; synthetic, labelled so): the box with "the person", then two rounds of
+  three clicks, with the prior on, off, and in its "detect" mode without the text;
 - the grounding step's own time per round at 1 MP (the first round of a photo runs the detector; later ones reuse it).
 """
 

@@ -3,8 +3,9 @@
 A text of the new round is parsed and matched against the detector's boxes; the chosen detection becomes the round's
 box (padded, so that the box's outside, which segmenters take as background, does not cut the object), so text works
 with every segmenter, alone or beside clicks, scribbles and a box. "All", "both" and plurals make one more instance
-per further detection. For an instance that is a person (its text says so, or a person detection lies under its box
-or clicks) the person segmenter's probability over the box is passed to the segmenter as a soft prior.
+per further detection. For an instance that is a person (its text says so; with ``MATTESTUDIO_PERSON_PRIOR=detect``
+also one whose box or clicks hold a person detection) the person segmenter's probability over the box is passed to
+the segmenter as a soft prior.
 
 A segmenter that reads text itself (the ISCN) keeps its text: it is grounded only when it names a specific class,
 and a text the detector cannot ground goes to it unchanged, as before.
@@ -213,5 +214,6 @@ def repick(session, name: str, index: int):
         raise GroundingError("that detection belongs to a round that is no longer the current one")
     kept = [p for p in inst.rounds[-1].prompts if not isinstance(p, Box)]
     box = _padded(info.considered[index], session.width, session.height)
-    session.undo(name)
+    if not session.undo(name):
+        raise GroundingError("the round that detection belongs to can no longer be replaced")
     return session.begin_round(name, kept + [box])

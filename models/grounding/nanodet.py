@@ -1,12 +1,12 @@
 """NanoDet on a photo: preprocessing, the graph, and GFL box decoding into a :class:`DetectionField`.
 
 Preprocessing is NanoDet's own (BGR, mean 103.53 / 116.28 / 123.675, std 57.375 / 57.12 / 58.395), not the RGB / 255
-that vladmandic/human's ``src/object/nanodet.ts`` feeds: on the bundled sample photos NanoDet's normalisation scores
-the right class clearly higher (decision 0700). The photo is fitted into the 416 x 416 input by a letterbox (aspect
-kept, centred, the padding at the mean colour) and, unless ``fit`` says otherwise, also warped to the full square as
-nanodet.ts does; the cells of both passes form one field. Boxes are decoded as NanoDet's GFL head does (cell centre
-``(i + 0.5) * stride``, each side the softmax-weighted mean of its 11 bins times the stride), where nanodet.ts takes
-the arg-max bin instead.
+that vladmandic/human's ``src/object/nanodet.ts`` feeds: on scikit-image's photos NanoDet's normalisation scores the
+named class clearly higher (decision 0700). The photo is fitted into the 416 x 416 input by a letterbox (aspect kept,
+centred, the padding at the mean colour) and, unless ``fit`` says otherwise or the photo is square, also warped to
+the full square as nanodet.ts does; the cells of both passes form one field. Boxes are decoded as NanoDet's GFL head
+does (cell centre ``(i + 0.5) * stride``, each side the softmax-weighted mean of its 11 bins times the stride), where
+nanodet.ts takes the arg-max bin instead.
 """
 
 from __future__ import annotations

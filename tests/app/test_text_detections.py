@@ -19,7 +19,8 @@ def _grab(window) -> np.ndarray:
     QCoreApplication.processEvents()  # items added by the last refresh reach the scene's index (a queued update)
     img = window.canvas.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
     w, h = img.width(), img.height()
-    return np.frombuffer(img.constBits(), np.uint8, img.bytesPerLine() * h).reshape(h, -1)[:, :3 * w].reshape(h, w, 3).copy()
+    rows = np.frombuffer(img.constBits(), np.uint8, img.bytesPerLine() * h).reshape(h, -1)
+    return rows[:, :3 * w].reshape(h, w, 3).copy()  # a copy: the image's memory goes with it
 
 
 def _run(qtbot, window, trigger):

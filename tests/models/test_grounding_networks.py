@@ -164,7 +164,8 @@ def _tiny_model():
     manifest = [{"paths": ["m.bin"], "weights": [
         {"name": "w", "shape": [1, 1, 2, 2], "dtype": "float32",
          "quantization": {"dtype": "float16", "original_dtype": "float32"}},
-        {"name": "b", "shape": [2], "dtype": "float32", "quantization": {"dtype": "float16", "original_dtype": "float32"}},
+        {"name": "b", "shape": [2], "dtype": "float32",
+         "quantization": {"dtype": "float16", "original_dtype": "float32"}},
         {"name": "shape_base", "shape": [3], "dtype": "int32"}, {"name": "zeros", "shape": [3], "dtype": "int32"},
         {"name": "where", "shape": [0, 1], "dtype": "int32"}, {"name": "dense_shape", "shape": [1], "dtype": "int32"},
         {"name": "vals", "shape": [1], "dtype": "int32"}, {"name": "default", "shape": [], "dtype": "int32"}]}]

@@ -99,7 +99,8 @@ def evaluate(spec: dict, weights: dict[str, np.ndarray], x: np.ndarray) -> dict[
         elif op == "Reshape":
             r = a[0].reshape(a[1])
         elif op in ("Pad", "PadV2"):
-            r = np.pad(a[0], a[1].reshape(-1, 2), constant_values=float(np.reshape(a[2], -1)[0]) if op == "PadV2" else 0.0)
+            value = float(np.reshape(a[2], -1)[0]) if op == "PadV2" else 0.0
+            r = np.pad(a[0], a[1].reshape(-1, 2), constant_values=value)
         elif op in ("Add", "AddV2"):
             r = a[0] + a[1]
         elif op == "AddN":
