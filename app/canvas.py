@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsIte
 
 from mattestudio.interaction.prompts import Box, Click, Prompt, Scribble
 
+from .detections import DetectionLayer
 from .overlays import Overlay, rgb_to_qimage
 from .tools import ToolKind, ToolMachine
 
@@ -37,6 +38,7 @@ class Canvas(QGraphicsView):
     promptCreated = Signal(object)  # a typed prompt in image pixels
     zoomChanged = Signal(float)
     brushChanged = Signal(float)
+    detectionPicked = Signal(int)  # the tag of a text's detection was clicked (its index)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -57,11 +59,12 @@ class Canvas(QGraphicsView):
             item = QGraphicsPixmapItem()
             item.setZValue(z)
             self.layers[kind] = item
-            if kind != Overlay.MARKERS:
+            if kind not in (Overlay.MARKERS, Overlay.DETECTIONS):
                 self.scene().addItem(item)
         self.markers = QGraphicsItemGroup()
         self.markers.setZValue(Z_MARKERS)
         self.scene().addItem(self.markers)
+        self.detections = DetectionLayer(self.scene())
         self.preview = QGraphicsPathItem()
         self.preview.setZValue(Z_PREVIEW)
         self.scene().addItem(self.preview)
@@ -90,11 +93,14 @@ class Canvas(QGraphicsView):
     def set_overlay(self, kind: Overlay, image: QImage | None) -> None:
         self.layers[kind].setPixmap(QPixmap() if image is None else QPixmap.fromImage(image))
 
+    def _layer(self, kind: Overlay) -> QGraphicsItem:
+        return {Overlay.MARKERS: self.markers, Overlay.DETECTIONS: self.detections.group}.get(kind, self.layers[kind])
+
     def set_overlay_visible(self, kind: Overlay, visible: bool) -> None:
-        (self.markers if kind == Overlay.MARKERS else self.layers[kind]).setVisible(visible)
+        self._layer(kind).setVisible(visible)
 
     def set_overlay_opacity(self, kind: Overlay, opacity: float) -> None:
-        (self.markers if kind == Overlay.MARKERS else self.layers[kind]).setOpacity(opacity)
+        self._layer(kind).setOpacity(opacity)
 
     def overlay_pixmap(self, kind: Overlay) -> QPixmap:
         return self.layers[kind].pixmap()
@@ -208,6 +214,11 @@ class Canvas(QGraphicsView):
             event.accept()
             return
         if event.button() not in (Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton):
+            return
+        picked = self.detections.pick_at(self.itemAt(event.position().toPoint()))
+        if picked is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.detectionPicked.emit(picked)
+            event.accept()
             return
         negative = (event.button() == Qt.MouseButton.RightButton
                     or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier))

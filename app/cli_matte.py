@@ -69,6 +69,11 @@ def run(args: argparse.Namespace) -> int:
                 if w not in shown:
                     shown.add(w)
                     print(f"warning: {w}", file=sys.stderr)
+    for extra in [n for n in session.instances if n not in outs]:  # "all" / "both": written beside the others
+        for targets in (outs, rgbas, masks):
+            if targets:
+                targets[extra] = next(iter(targets.values())).parent / f"{extra}.png"
+        names.append(extra)
     alphas = session.alphas()
     for name in names:
         export_alpha(alphas[name], outs[name], args.bits)

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from mattestudio.interaction.backends import auto_round, replace_backends
 from mattestudio.interaction.errors import USER_ERRORS
+from mattestudio.interaction.grounding.step import repick
 from mattestudio.interaction.imageio import load_image
 from mattestudio.interaction.prompts import Prompt
 from mattestudio.interaction.session import Instance, RoundTicket, Session, SessionError
@@ -256,6 +257,16 @@ class Controller(QObject):
             return None
         return self._start_round(self._guard(auto_round, self.session, self.current, self.session.device))
 
+    def pick_detection(self, index: int) -> Job | None:
+        """Run the current instance's last round again with the ``index``-th detection its text was matched against
+        (a tag the user clicked) as its box."""
+        if self.session is None or self.current is None:
+            return None
+        job = self._start_round(self._guard(repick, self.session, self.current, index))
+        if job is not None:
+            self._edited(result=True)
+        return job
+
     def _start_round(self, ticket) -> Job | None:
         """Submit ``ticket`` to the worker; a running round of the same instance is superseded."""
         if ticket is None:
@@ -353,5 +364,6 @@ def _computed_and_packed(session, ticket, progress, cancel):
     """Run a round on the worker, and make its compact (PNG) form there too, so that committing it on the GUI thread
     (which releases the previous round to that form) never encodes."""
     result = session.compute(ticket, progress, cancel)
-    result.pack()
+    for r in [result] + [r for _, r in result.siblings]:  # siblings: the further instances of "all" / "both"
+        r.pack()
     return result

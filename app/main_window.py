@@ -146,6 +146,7 @@ class MainWindow(FileActions, QMainWindow):
     def _connect(self) -> None:
         c = self.controller
         self.canvas.promptCreated.connect(c.add_prompt)
+        self.canvas.detectionPicked.connect(c.pick_detection)
         self.canvas.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
         self.canvas.brushChanged.connect(self._brush_changed)
         c.sessionChanged.connect(self._session_changed)
@@ -219,6 +220,7 @@ class MainWindow(FileActions, QMainWindow):
         self.instances.show_state(rows, c.current, lines, c.session.can_undo(c.current),
                                   c.session.can_redo(c.current))
         self.canvas.set_markers(inst.all_prompts(), list(inst.pending), inst.colour)
+        self.canvas.detections.show(getattr(inst.result, "grounding", None), inst.colour)
         self._update_actions()
 
     def refresh_overlays(self, wait: bool = False) -> None:
@@ -255,7 +257,7 @@ class MainWindow(FileActions, QMainWindow):
         self.overlay_visible[kind] = visible
         self.settings.set_overlay_visible(kind.value, visible)
         self.canvas.set_overlay_visible(kind, visible)
-        if kind != ov.Overlay.MARKERS:
+        if kind not in (ov.Overlay.MARKERS, ov.Overlay.DETECTIONS):
             self.refresh_overlays()
 
     def set_overlay_opacity(self, kind: ov.Overlay, opacity: float) -> None:

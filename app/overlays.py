@@ -28,6 +28,7 @@ class Overlay(str, Enum):
     TRIMAP = "trimap"
     CONFLICT = "conflict"
     MARKERS = "markers"
+    DETECTIONS = "detections"  # the boxes a text prompt was matched against (app/detections.py)
 
 
 OVERLAY_TITLES = {
@@ -37,6 +38,7 @@ OVERLAY_TITLES = {
     Overlay.TRIMAP: "Unknown band",
     Overlay.CONFLICT: "Conflict map",
     Overlay.MARKERS: "Prompt markers",
+    Overlay.DETECTIONS: "Text detections",
 }
 
 

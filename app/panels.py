@@ -21,6 +21,7 @@ OVERLAY_DEFAULTS: dict[Overlay, tuple[bool, float]] = {
     Overlay.TRIMAP: (False, 0.5),
     Overlay.CONFLICT: (True, 0.7),
     Overlay.MARKERS: (True, 1.0),
+    Overlay.DETECTIONS: (True, 1.0),
 }
 
 

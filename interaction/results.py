@@ -52,6 +52,11 @@ class RoundResult:
     refine_seconds: float = 0.0  # trimap and alpha, from the end of the segmenter's call
     warnings: list[str] = field(default_factory=list)
     alpha_seconds: float = 0.0  # the refiner's call alone (a part of refine_seconds)
+    # what the grounding step did (interaction/grounding): prompts it added to the round (a text's detection as the
+    # box), what the text was matched against, and the results of further instances ("all", "both")
+    added: tuple = ()
+    grounding: object | None = None
+    siblings: list = field(default_factory=list)
     _packed: "PackedResult | None" = field(default=None, repr=False, compare=False)
 
     @property

@@ -20,6 +20,7 @@ from mattestudio.models.protocol import (CancelFn, ProgressFn, RefineRequest, Se
                                          no_progress)
 
 from .exclusive import exclusive_alphas
+from .grounding.step import GroundingStep
 from .prompts import Prompt, PromptError, to_prompt_set
 from .raster import conflict_map, rasterise
 from .results import PackedResult, RoundResult, quantise16
@@ -129,6 +130,7 @@ class Session:
         self.device = device
         self.segmenter = registry.create(segmenter, "segmenter", device) if isinstance(segmenter, str) else segmenter
         self.refiner = registry.create(refiner, "refiner", device) if isinstance(refiner, str) else refiner
+        self.grounding = GroundingStep(device)  # text -> box, person prior (its networks load on first use)
         self.instances: dict[str, Instance] = {}
 
     # ----------------------------------------------------------------- instances
@@ -216,9 +218,18 @@ class Session:
 
     def compute(self, ticket: RoundTicket, progress: ProgressFn = no_progress,
                 cancel: CancelFn = never_cancel) -> RoundResult:
-        """Run segmenter, trimap and refiner for ``ticket``; touches no session state (safe on a worker thread)."""
+        """Ground the round's text (its detection becomes the box; see interaction/grounding), then run segmenter,
+        trimap and refiner for ``ticket``; touches no session state (safe on a worker thread)."""
+        grounded = self.grounding.ground(ticket, ticket.segmenter or self.segmenter)
+        result = self._compute(grounded.ticket, grounded.prior, progress, cancel)
+        grounded.annotate(result, [self._compute(t, p, no_progress, cancel) for t, p, _ in grounded.siblings])
+        return result
+
+    def _compute(self, ticket: RoundTicket, prior: np.ndarray | None, progress: ProgressFn,
+                 cancel: CancelFn) -> RoundResult:
         t0 = time.perf_counter()
         req = ticket.request()
+        req.prior = prior
         segmenter = ticket.segmenter or self.segmenter
         seg = segmenter.segment(req, lambda f, m="": progress(0.5 * f, m), cancel)
         t1 = time.perf_counter()
@@ -266,7 +277,7 @@ class Session:
         inst = self.instances[ticket.instance]
         if inst.rounds:
             inst.rounds[-1].release()
-        inst.rounds.append(Round(ticket.prompts, live=result))
+        inst.rounds.append(Round(ticket.prompts + tuple(result.added), live=result))
         inst.redo_rounds.clear()
         n = ticket.consumed_pending
         if n and tuple(inst.pending[:n]) == ticket.prompts[:n]:
@@ -275,6 +286,13 @@ class Session:
         for old in inst.rounds[:-HISTORY_LIMIT]:
             old.live, old.packed = None, None
         inst.generation += 1
+        for prompts, res in result.siblings:  # "all" / "both": one more instance per further detection
+            k = 2
+            while f"{ticket.instance} {k}" in self.instances:
+                k += 1
+            sibling = self.add_instance(f"{ticket.instance} {k}")
+            sibling.rounds.append(Round(tuple(prompts), live=res))
+            sibling.generation += 1
         return True
 
     def run_round(self, name: str, prompts: list[Prompt] | tuple[Prompt, ...] | None = None,

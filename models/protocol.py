@@ -71,6 +71,8 @@ class SegmentRequest:
     prev_prob: Optional[np.ndarray] = None  # H x W float32 in [0, 1], previous round's probability
     prev_logits: Optional[np.ndarray] = None  # back-end specific low-resolution logits of the previous round
     image_key: str = ""  # stable id of the image, for encode-once caches
+    prior: Optional[np.ndarray] = None  # H x W float32 in [0, 1], a soft foreground prior (0.5: no opinion), e.g.
+    # the person segmenter's probability over a person's box; a segmenter may ignore it
 
 
 @dataclass

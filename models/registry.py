@@ -12,7 +12,7 @@ from typing import Callable, Literal
 
 from .protocol import BackendError
 
-Role = Literal["segmenter", "refiner"]
+Role = Literal["segmenter", "refiner", "grounder"]
 
 #: back-end name -> module that registers it (imported lazily)
 CATALOG: dict[str, str] = {
@@ -21,6 +21,7 @@ CATALOG: dict[str, str] = {
     "mrn": "mattestudio.models.mrn.backend",
     "gfm": "mattestudio.models.gfm.backend",
     "mask2alpha": "mattestudio.models.mask2alpha.backend",
+    "grounding": "mattestudio.models.grounding.backend",
 }
 
 

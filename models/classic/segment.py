@@ -23,6 +23,7 @@ from .colour import ColourModel
 from .geodesic import geodesic_distance, geodesic_nearest
 from .graph import Pairwise, band_cut, grid_cut, pairwise_weights
 from .guided import guided_upsample
+from .prior import add_prior
 
 
 @dataclass
@@ -153,6 +154,8 @@ class ClassicSegmenter:
         fg_hard, bg_hard, outside, ring, new_fg, new_bg, prev = cons[0]
         clicks = _points(request.new_prompts.clicks, coarse)
         base_fg, base_bg, pull = self._seed_terms(coarse, fg_hard, bg_hard, outside, new_fg, new_bg, prev, clicks)
+        if request.prior is not None:  # a soft prior, e.g. the person segmenter's (models/classic/prior.py)
+            add_prior(base_fg, base_bg, request.prior)
         if prev is not None:
             fg = prev >= 0.5
         elif request.prompts.boxes:

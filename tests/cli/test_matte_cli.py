@@ -41,7 +41,7 @@ def test_one_instance_writes_alpha_rgba_and_project(tmp_path, disc_png, capsys):
     captured = capsys.readouterr()
     lines = [ln for ln in captured.out.splitlines() if "round" in ln]
     assert len(lines) == 3 and all(" s" in ln for ln in lines)
-    assert "ignores text" in captured.err
+    assert "not used: 'disc' is not a class the detector knows" in captured.err
     a = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)
     assert a.dtype == np.uint16 and a.shape == (120, 160)
     assert cv2.imread(str(rgba), cv2.IMREAD_UNCHANGED).shape == (120, 160, 4)

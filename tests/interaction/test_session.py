@@ -18,7 +18,7 @@ def test_rounds_with_mixed_prompts_localise_the_disc(disc_image):
     assert r1.prob.shape == alpha.shape and r1.prob.dtype == np.float32
     assert r1.alpha.min() >= 0 and r1.alpha.max() <= 1
     r2 = s.run_round("disc", [Click(80, 60, True), Scribble(((5, 5), (30, 5)), 2, False), Text("the red disc")])
-    assert any("text" in w for w in r2.warnings)  # the classic engine says it ignores text
+    assert any("not used" in w for w in r2.warnings)  # the text names nothing the detector knows
     assert _iou(r2.alpha >= 0.5, alpha >= 0.5) > 0.95
     soft = (r2.alpha > 0.02) & (r2.alpha < 0.98)
     assert soft.any()  # a soft edge, not a binary mask
