@@ -34,6 +34,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--noc", action="store_true",
                    help="also the NoC protocol (clicks only, up to 20) for the engine and the peers: clicks to IoU "
                         "0.85 / 0.90")
+    p.add_argument("--panels", type=Path, metavar="DIR",
+                   help="write image | truth | result pictures of the engine's worst photos into DIR (made from the "
+                        "data: keep them where the data's terms allow)")
+    p.add_argument("--worst", type=int, default=5, help="with --panels: how many of the worst photos (default 5)")
     p.add_argument("--json", type=Path, help="write every per-image number and the summary as JSON")
     p.add_argument("--plot", type=Path, help="write a PNG plot of SAD and IoU per round")
     p.add_argument("--md", type=Path, help="write the markdown table")
@@ -116,6 +120,11 @@ def _run_bench(args: argparse.Namespace) -> int:
         report.write_markdown(result, args.md, title)
     if args.plot:
         report.write_plot(result, args.plot, title)
+    if args.panels and config.engine:
+        from mattestudio.interaction.bench.panels import write_worst_panels
+
+        for path in write_worst_panels(result, config, args.worst, args.panels):
+            print(f"wrote {path}")
     return 0
 
 

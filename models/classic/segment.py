@@ -23,6 +23,7 @@ from .colour import ColourModel
 from .geodesic import geodesic_distance, geodesic_nearest
 from .graph import Pairwise, band_cut, grid_cut, pairwise_weights
 from .guided import guided_upsample
+from .parts import part_pulls
 from .prior import add_prior
 
 
@@ -54,6 +55,9 @@ class SegmenterConfig:
     reach_local: bool = True  # ... measured from the stretch of a stroke that is geodesically nearest to the pixel
     stroke_pull_depth: float = 1.5  # ... a stroke's pull scale (it paints the extent of the region it corrects itself)
     part_pull: float = 1.0  # a new seed in an enclosed part of the wrong label pulls all of it this hard (0: off)
+    local_pull: float = 0.0  # a new seed pulls the connected stretch of the wrong label that its own colours explain
+    local_margin: float = 0.5  # nats: how much better the seed's local colours must explain a pixel than the rest
+    local_window: float = 0.6  # the seed's colour sample: within this many times its depth into the wrong label
 
 
 @dataclass
@@ -258,11 +262,8 @@ class ClassicSegmenter:
                 # a new seed pulls only the pixels that are geodesically nearer to it than to any seed of the other
                 # side, so a pull cannot run through a similar-coloured background up to the box ring
                 pull_new = (pull_new[0] * (d_new[1] <= d_all[0]), pull_new[1] * (d_new[0] <= d_all[1]))
-            if cfg.part_pull > 0 and prev is not None:
-                hole = enclosed_parts(new_fg, prev < 0.5, outside)
-                island = enclosed_parts(new_bg, prev >= 0.5, None, keep_largest=True)
-                pull_new = (np.maximum(pull_new[0], cfg.part_pull * island),
-                            np.maximum(pull_new[1], cfg.part_pull * hole))
+            if prev is not None:
+                pull_new = part_pulls(lv, pull_new, new_fg, new_bg, prev >= 0.5, outside, fg_hard, bg_hard, cfg)
         for pull, weight in ((pull_all, cfg.geo_weight), (pull_new, cfg.geo_new_weight)):
             if pull is not None:
                 base_fg += weight * pull[0]
@@ -272,30 +273,6 @@ class ClassicSegmenter:
             base_fg += cfg.prior_weight * -np.log(p)
             base_bg += cfg.prior_weight * -np.log(1 - p)
         return base_fg, base_bg, pull_new
-
-
-def enclosed_parts(seeds: np.ndarray, wrong: np.ndarray, outside: np.ndarray | None,
-                   keep_largest: bool = False) -> np.ndarray:
-    """The connected parts of ``wrong`` (the label the seeds contradict) that hold a seed and are enclosed: they touch
-    neither the image border nor ``outside`` (a hole of the previous foreground: a badge, a collar, the shirt inside
-    it); with ``keep_largest`` the largest part of ``wrong`` never counts (an island of the previous foreground
-    apart from the subject's main body: a clutter object, a stray patch). One click there means the whole part."""
-    out = np.zeros(seeds.shape, np.float32)
-    if not (seeds & wrong).any():
-        return out
-    n, comp, stats, _ = cv2.connectedComponentsWithStats(wrong.astype(np.uint8), connectivity=4)
-    h, w = seeds.shape
-    border = np.zeros((h, w), bool)
-    border[[0, -1], :] = True
-    border[:, [0, -1]] = True
-    if outside is not None:
-        border |= cv2.dilate(outside.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    touching = set(np.unique(comp[border]).tolist())
-    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])) if keep_largest and n > 1 else -1
-    for c in np.unique(comp[seeds & wrong]):
-        if c != 0 and c not in touching and c != largest:
-            out[comp == c] = 1.0
-    return out
 
 
 def _distances(lab, fg_seeds, bg_seeds, gamma, tau) -> tuple[np.ndarray, np.ndarray] | None:

@@ -152,3 +152,20 @@ def test_oracle_and_noc_are_reported_beside_the_protocol(tmp_path, capsys):
     assert len({r["round"] for r in doc["records"] if r["method"] == "classic"}) == 2  # NoC rounds kept apart
     md = capsys.readouterr().out
     assert "| oracle | 1 |" in md and "SAD / oracle SAD: classic" in md and "reached@90" in md
+
+
+def test_panels_of_the_worst_photos_show_image_truth_and_result(tmp_path, capsys):
+    _disc_set(tmp_path / "set", n=3)
+    rc = main(["bench", "--data", str(tmp_path / "set"), "--protocol", "box", "--peers", "", "--panels",
+               str(tmp_path / "p"), "--worst", "2", "--no-progress"])
+    assert rc == 0
+    files = sorted((tmp_path / "p").iterdir())
+    assert len(files) == 2 and files[0].name.startswith("01-")
+    pic = cv2.imread(str(files[0]))
+    assert pic.shape[1] == 900
+    body = pic[24:]  # below the caption: photo | truth | result, each a third of the width
+    third = body.shape[1] // 3
+    truth, result = body[:, third:2 * third], body[:, 2 * third:]
+    assert truth.max() > 200 and truth.min() < 30 and result.max() > 200  # white subject on black in both
+    assert np.abs(truth.astype(int) - result.astype(int)).mean() < 40
+    assert "wrote" in capsys.readouterr().out

@@ -1,0 +1,86 @@
+"""Corrections at the scale of a part: which stretch of the label a new seed contradicts belongs with the seed.
+
+The geodesic pull of a seed (segment.py) fades with colour distance, so on a textured or striped region (a wooden
+dock, a badge) it reaches a disc around the click. Two rules widen it to the part the seed lands on:
+
+- *enclosed parts*: a positive seed in a hole of the previous foreground that touches neither the image border nor
+  the box's outside, or a negative seed on a piece of the previous foreground apart from its largest one, pulls all
+  of it (decision 0010);
+- *local colour parts*: a seed's own neighbourhood in the wrong label is a sample of the stuff it is about; the
+  connected stretch of the wrong label that this sample's colours explain better than the rest of that label does
+  is pulled with it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def enclosed_parts(seeds: np.ndarray, wrong: np.ndarray, outside: np.ndarray | None,
+                   keep_largest: bool = False) -> np.ndarray:
+    """The connected parts of ``wrong`` (the label the seeds contradict) that hold a seed and are enclosed: they touch
+    neither the image border nor ``outside`` (a hole of the previous foreground: a badge, a collar, the shirt inside
+    it); with ``keep_largest`` the largest part of ``wrong`` never counts (an island of the previous foreground
+    apart from the subject's main body: a clutter object, a stray patch). One click there means the whole part."""
+    out = np.zeros(seeds.shape, np.float32)
+    if not (seeds & wrong).any():
+        return out
+    n, comp, stats, _ = cv2.connectedComponentsWithStats(wrong.astype(np.uint8), connectivity=4)
+    h, w = seeds.shape
+    border = np.zeros((h, w), bool)
+    border[[0, -1], :] = True
+    border[:, [0, -1]] = True
+    if outside is not None:
+        border |= cv2.dilate(outside.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    touching = set(np.unique(comp[border]).tolist())
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])) if keep_largest and n > 1 else -1
+    for c in np.unique(comp[seeds & wrong]):
+        if c != 0 and c not in touching and c != largest:
+            out[comp == c] = 1.0
+    return out
+
+
+def colour_part(idx: np.ndarray, colour, seed: np.ndarray, wrong: np.ndarray, window: float, margin: float,
+                blocked: np.ndarray) -> np.ndarray:
+    """The connected stretch of ``wrong`` around ``seed`` whose colours the seed's neighbourhood explains better than
+    the rest of ``wrong`` by ``margin`` nats: the sample is the part of ``wrong`` within ``window`` times the seed's
+    depth into it (at least 3 px), ``blocked`` pixels (the other side's hard seeds) never join."""
+    inside = cv2.distanceTransform(wrong.astype(np.uint8), cv2.DIST_L2, 3)
+    depth = float(inside[seed].max()) if seed.any() else 0.0
+    if depth < 1.0:
+        return np.zeros(seed.shape, bool)
+    near = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, 3) <= max(3.0, window * depth)
+    sample = near & wrong
+    rest = wrong & ~near
+    if sample.sum() < 8 or rest.sum() < 8:
+        return np.zeros(seed.shape, bool)
+    score = colour.neg_log_likelihood(idx, rest) - colour.neg_log_likelihood(idx, sample)
+    cand = ((score > margin) & wrong & ~blocked).astype(np.uint8)
+    cand = cv2.morphologyEx(cand, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) & wrong.astype(np.uint8)
+    cand |= (seed & wrong).astype(np.uint8)
+    n, comp = cv2.connectedComponents(cand, connectivity=8)
+    keep = np.unique(comp[seed & (cand > 0)])
+    return np.isin(comp, keep[keep > 0])
+
+
+def part_pulls(lv, pull_new, new_fg, new_bg, prev_fg, outside, fg_hard, bg_hard, cfg):
+    """The new seeds' pulls (closeness to the new bg seeds, to the new fg seeds) widened to the parts they land on."""
+    to_bg, to_fg = pull_new
+    if cfg.part_pull > 0:
+        hole = enclosed_parts(new_fg, ~prev_fg, outside)
+        island = enclosed_parts(new_bg, prev_fg, None, keep_largest=True)
+        to_bg, to_fg = np.maximum(to_bg, cfg.part_pull * island), np.maximum(to_fg, cfg.part_pull * hole)
+    if cfg.local_pull > 0:
+        from .colour import ColourModel
+
+        colour = ColourModel(cfg.bins)
+        for seeds, wrong, blocked, out in ((new_fg, ~prev_fg, bg_hard, "fg"), (new_bg, prev_fg, fg_hard, "bg")):
+            n, comp = cv2.connectedComponents(seeds.astype(np.uint8), connectivity=8)
+            for c in range(1, n):
+                part = colour_part(lv.idx, colour, comp == c, wrong, cfg.local_window, cfg.local_margin, blocked)
+                if out == "fg":
+                    to_fg = np.maximum(to_fg, cfg.local_pull * part)
+                else:
+                    to_bg = np.maximum(to_bg, cfg.local_pull * part)
+    return to_bg, to_fg
