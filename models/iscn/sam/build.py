@@ -11,7 +11,7 @@ from ... import weights as W
 from ...nn.runtime import resolve_device
 from ...protocol import BackendError
 from .. import specs
-from .checkpoint import LABELS, load_sam_checkpoint
+from .checkpoint import LABELS, load_sam_state, read_sam_checkpoint
 from .engine import TorchEngine
 from .model import SamModel
 from .segmenter import SamSegmenter, zero_conflict_embedding
@@ -27,6 +27,7 @@ def weight_spec(variant: str):
 def torch_engine(variant: str, device: torch.device, seed: int = 0) -> tuple[TorchEngine, list[str]]:
     spec = weight_spec(variant)
     checked = W.check(spec)
+    state = None if checked is None else read_sam_checkpoint(checked.path, variant)
     torch.manual_seed(seed)
     model = SamModel(variant)
     notes = []
@@ -35,7 +36,7 @@ def torch_engine(variant: str, device: torch.device, seed: int = 0) -> tuple[Tor
                      f"masks are meaningless (put the file in {W.cache_dir()}, or --weights {spec.name}=PATH)")
         fingerprint = f"random:{variant}:{seed}"
     else:
-        load_sam_checkpoint(model, checked.path)
+        load_sam_state(model, state, checked.path)
         if checked.note:
             notes.append(checked.note)
         fingerprint = f"{variant}:{checked.sha256}"

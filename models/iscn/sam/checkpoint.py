@@ -62,20 +62,24 @@ def architecture(state: dict) -> Optional[Architecture]:
     return None
 
 
-def load_sam_checkpoint(model: SamModel, path: str | Path) -> LoadReport:
-    """Load the SAM checkpoint at ``path`` (sha256 already checked by the caller) exactly into ``model``."""
+def read_sam_checkpoint(path: str | Path, variant: str) -> dict:
+    """The tensors of the SAM checkpoint at ``path`` (sha256 already checked by the caller), refused unless they
+    are the ``variant`` a preset needs - before any model is built."""
     state = W.read_tensors(path)
     found = sam_variant(state)
     if found is None:
         arch = architecture(state)
         what = f"a {arch.label} checkpoint" if arch else "not a SAM checkpoint (no image_encoder / prompt_encoder / " \
                                                           "mask_decoder tensors of a known size)"
-        raise W.WeightsError(f"{path}: {what}, not the {LABELS[model.variant]} that preset "
-                             f"{PRESET_OF[model.variant]} needs")
-    if found != model.variant:
-        raise W.WeightsError(f"{path}: a {LABELS[found]} checkpoint, not the {LABELS[model.variant]} that preset "
-                             f"{PRESET_OF[model.variant]} needs (use preset={PRESET_OF[found]})")
-    state = {k: (v.float() if v.is_floating_point() else v) for k, v in state.items() if k not in DROPPED}
+        raise W.WeightsError(f"{path}: {what}, not the {LABELS[variant]} that preset {PRESET_OF[variant]} needs")
+    if found != variant:
+        raise W.WeightsError(f"{path}: a {LABELS[found]} checkpoint, not the {LABELS[variant]} that preset "
+                             f"{PRESET_OF[variant]} needs (use preset={PRESET_OF[found]})")
+    return {k: (v.float() if v.is_floating_point() else v) for k, v in state.items() if k not in DROPPED}
+
+
+def load_sam_state(model: SamModel, state: dict, path: str | Path) -> LoadReport:
+    """Load a state dict from :func:`read_sam_checkpoint` exactly into ``model``."""
     try:
         return strict_load(model, state)
     except W.WeightsError as exc:
