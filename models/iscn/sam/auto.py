@@ -26,7 +26,7 @@ def stability(low_res: np.ndarray) -> np.ndarray:
     return np.where(outer > 0, inner / np.maximum(outer, 1), 0.0)
 
 
-def grid_points(frame: SamFrame, n: int = POINTS_PER_SIDE) -> np.ndarray:
+def grid_points(frame: SamFrame, n: int) -> np.ndarray:
     """Cell centres of an n x n grid over the image (image pixels)."""
     t = (np.arange(n) + 0.5) / n
     xs, ys = np.meshgrid(t * frame.width - 0.5, t * frame.height - 0.5)
@@ -47,7 +47,7 @@ def _nms(masks: np.ndarray, order: np.ndarray, threshold: float) -> list[int]:
 
 def automatic_candidates(engine, embedding, frame: SamFrame, cancel: CancelFn) -> Decoded:
     """Up to :data:`MAX_CANDIDATES` distinct masks (as low-resolution logits) with their predicted IoU."""
-    points = frame.coords(grid_points(frame))
+    points = frame.coords(grid_points(frame, POINTS_PER_SIDE))
     lows, ious = [], []
     for start in range(0, len(points), BATCH):
         check_cancel(cancel)

@@ -29,7 +29,6 @@ STROKE_SPACING = 64.0  # frame pixels between points sampled along a scribble
 STROKE_POINTS = 4  # at most per scribble
 MAX_STROKE_POINTS = 16  # at most from all scribbles
 CONFLICT_POINTS = 3  # at most per conflict class
-MIN_CONFLICT_AREA = 4  # frame pixels
 
 
 @dataclass(frozen=True)
@@ -70,8 +69,7 @@ def conflict_points(conflict: np.ndarray, frame: SamFrame) -> tuple[np.ndarray, 
             continue
         m = frame.class_mask(conflict, value).astype(np.uint8)
         n, comp, stats, _ = cv2.connectedComponentsWithStats(m, connectivity=8)
-        order = [i for i in np.argsort(-stats[1:, cv2.CC_STAT_AREA]) + 1
-                 if stats[i, cv2.CC_STAT_AREA] >= MIN_CONFLICT_AREA][:CONFLICT_POINTS]
+        order = (np.argsort(-stats[1:, cv2.CC_STAT_AREA], kind="stable") + 1)[:CONFLICT_POINTS]
         for i in order:
             x, y, w, h = (int(v) for v in stats[i, :4])
             inside = np.pad((comp[y:y + h, x:x + w] == i).astype(np.uint8), 1)
