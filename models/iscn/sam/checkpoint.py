@@ -62,6 +62,25 @@ def architecture(state: dict) -> Optional[Architecture]:
     return None
 
 
+def shapes_of(path: str | Path) -> dict:
+    """The tensors of a weights file for a look at their names and shapes: memory-mapped where torch can (so a
+    2.5 GB checkpoint is not read into memory), never unpickling code."""
+    import torch
+
+    p = Path(path)
+    if p.suffix != ".safetensors":
+        try:
+            obj = torch.load(str(p), map_location="cpu", weights_only=True, mmap=True)
+        except Exception:  # noqa: BLE001 - an old (non-zip) file cannot be mapped; read_tensors says what is wrong
+            obj = None
+        if isinstance(obj, dict):
+            for key in ("state_dict", "model"):
+                if isinstance(obj.get(key), dict):
+                    obj = obj[key]
+            return obj
+    return W.read_tensors(p)
+
+
 def read_sam_checkpoint(path: str | Path, variant: str) -> dict:
     """The tensors of the SAM checkpoint at ``path`` (sha256 already checked by the caller), refused unless they
     are the ``variant`` a preset needs - before any model is built."""
