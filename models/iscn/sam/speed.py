@@ -1,0 +1,156 @@
+"""Times the SAM presets on this machine: the image encode (once per photo) and one round's decode (every round) for
+SAM ViT-B and MobileSAM with torch, and for an ONNX pair (the ViT-B encoder exported with ``torch.onnx.export``, the
+decoder with segment-anything's ``SamOnnxModel``, fp32 and dynamically quantised to 8-bit weights), at 1 MP; peak
+memory per variant (each runs in its own process).
+
+``python -m mattestudio.models.iscn.sam.speed [--variants vit_b,vit_t,onnx,onnx_q8] [--repeats 20] [--json F]``
+
+Random weights of the real shapes (seed 0): the numbers measure cost, not quality. A round is a box, three clicks and
+a negative scribble with the previous round's logits as ``mask_input`` and a conflict map (CRM on), as in a session's
+later rounds; ``round_ms`` is the whole segmenter call (mapping, decode, upscaling to the photo), ``decode_ms`` the
+decoder alone."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+VARIANTS = ("vit_b", "vit_t", "onnx", "onnx_q8")
+SIZE = (864, 1152)  # H x W, 1.0 MP
+
+
+def _image() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    h, w = SIZE
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.stack([xx * 0.2, yy * 0.25, 128 + 0 * xx], -1) + rng.normal(0, 12, (h, w, 3))
+    img[np.hypot(yy - h / 2, xx - w / 2) < 0.3 * h] = (220, 60, 50)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _segmenter(variant: str, folder: Path):
+    from .engine import TorchEngine
+    from .model import SamModel
+    from .segmenter import SamSegmenter, zero_conflict_embedding
+
+    torch.manual_seed(0)
+    if variant in ("vit_b", "vit_t"):
+        model = SamModel(variant)
+        return SamSegmenter(TorchEngine(model, torch.device("cpu"), f"speed:{variant}", variant),
+                            zero_conflict_embedding()), {}
+    from .onnx_engine import OnnxEngine
+    from .onnx_export import export_decoder, export_encoder
+
+    model = SamModel("vit_b").eval()
+    enc, dec = folder / "speed.encoder.onnx", folder / f"speed.{variant}.decoder.onnx"
+    t0 = time.perf_counter()
+    export_encoder(model, enc)
+    export_decoder(model, dec, quantize=variant == "onnx_q8")
+    extra = {"export_s": round(time.perf_counter() - t0, 1), "encoder_mb": round(enc.stat().st_size / 2 ** 20),
+             "decoder_mb": round(dec.stat().st_size / 2 ** 20, 1)}
+    seg = SamSegmenter(OnnxEngine(enc, dec, torch.device("cpu")), zero_conflict_embedding())
+    seg.reference = SamSegmenter(TorchEngine(model, torch.device("cpu"), "speed:vit_b", "vit_b"), None)
+    return seg, extra
+
+
+def _requests(image: np.ndarray):
+    from mattestudio.models.protocol import PromptSet, SegmentRequest, Stroke
+
+    h, w = image.shape[:2]
+    box = (0.2 * w, 0.15 * h, 0.8 * w, 0.85 * h)
+    first = PromptSet(boxes=(box,))
+    later = PromptSet(clicks=np.array([[0.5 * w, 0.5 * h], [0.35 * w, 0.6 * h], [0.1 * w, 0.1 * h]], np.float32),
+                      click_labels=np.array([True, True, False]), boxes=(box,),
+                      strokes=(Stroke(np.array([[0.7 * w, 0.2 * h], [0.78 * w, 0.4 * h]], np.float32), 4.0, False),))
+    conflict = np.zeros((h, w), np.uint8)
+    conflict[int(0.55 * h):int(0.65 * h), int(0.3 * w):int(0.4 * w)] = 1
+    conflict[int(0.2 * h):int(0.4 * h), int(0.69 * w):int(0.79 * w)] = 2
+    return (SegmentRequest(image, first, first, None, None, np.zeros((h, w), np.uint8), image_key="speed"),
+            lambda prev: SegmentRequest(image, later, later, None, None, conflict, prev_prob=prev.prob,
+                                        prev_logits=prev.logits, image_key="speed"))
+
+
+def measure(variant: str, repeats: int) -> dict:
+    from ...protocol import never_cancel, no_progress
+    from .frame import SamFrame
+    from .prompts import sam_prompt
+
+    image = _image()
+    with tempfile.TemporaryDirectory(prefix="mattestudio-sam-speed-") as tmp:
+        seg, extra = _segmenter(variant, Path(tmp))
+        frame = SamFrame(*image.shape[:2])
+        t0 = time.perf_counter()
+        x = frame.tensor(image)
+        emb = seg.engine.encode(x, no_progress, never_cancel)
+        encode_s = time.perf_counter() - t0
+        from .segmenter import _CACHE
+
+        _CACHE[(seg.engine.fingerprint, "speed")] = emb
+        first_req, later_req = _requests(image)
+        first = seg.segment(first_req, no_progress, never_cancel)
+        req = later_req(first)
+        prompt = sam_prompt(req.prompts, frame, req.conflict)
+        mask_input = seg.mask_input(req, frame)
+        rounds, decodes = [], []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            res = seg.segment(req, no_progress, never_cancel)
+            rounds.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            seg.decode(emb, frame, prompt, mask_input)
+            decodes.append(time.perf_counter() - t)
+        out = {"variant": variant, "image": f"{image.shape[1]}x{image.shape[0]}", "encode_s": round(encode_s, 2),
+               "round_ms": round(1000 * float(np.median(rounds)), 1),
+               "decode_ms": round(1000 * float(np.median(decodes)), 1), "points": len(prompt.coords),
+               "threads": torch.get_num_threads(), **extra}
+        if hasattr(seg, "reference"):  # the ONNX pair against the torch path with the same weights
+            ref_emb = seg.reference.engine.encode(x, no_progress, never_cancel).numpy()
+            out["embedding_max_abs_diff"] = float(np.abs(ref_emb - emb).max())
+            _CACHE[(seg.reference.engine.fingerprint, "speed")] = torch.from_numpy(ref_emb)
+            ref = seg.reference.segment(req, no_progress, never_cancel)
+            inter, union = (ref.mask & res.mask).sum(), (ref.mask | res.mask).sum()
+            out["mask_iou_vs_torch"] = round(float(inter / max(union, 1)), 4)
+    out["peak_rss_gb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20, 2)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m mattestudio.models.iscn.sam.speed", description=__doc__.splitlines()[0])
+    p.add_argument("--variants", default=",".join(VARIANTS), help=f"comma-separated, of {', '.join(VARIANTS)}")
+    p.add_argument("--repeats", type=int, default=20)
+    p.add_argument("--json", help="also write the rows to this JSON file")
+    p.add_argument("--one", help=argparse.SUPPRESS)  # run one variant in this process (the parent spawns it)
+    args = p.parse_args(argv)
+    if args.one:
+        print(json.dumps(measure(args.one, args.repeats)), flush=True)
+        return 0
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or args.repeats < 1:
+        p.error(f"unknown variant {unknown[0]}" if unknown else "--repeats must be at least 1")
+    rows = []
+    for v in variants:
+        done = subprocess.run([sys.executable, "-m", __spec__.name, "--one", v, "--repeats", str(args.repeats)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"{v}: failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
+            continue
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
