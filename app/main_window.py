@@ -84,8 +84,8 @@ class MainWindow(FileActions, ModelImportActions, QMainWindow):
         c = self.controller
         return {
             "open": self.open_dialog, "save": self.save, "save_as": self.save_as, "export": self.export_dialog,
-            "preferences": self.preferences_dialog, "import_model": self.import_model_dialog, "quit": self.close, "undo": c.undo, "redo": c.redo,
-            "run": c.run_round, "auto": c.auto_round, "cancel": self.cancel,
+            "preferences": self.preferences_dialog, "import_model": self.import_model_dialog, "quit": self.close,
+            "undo": c.undo, "redo": c.redo, "run": c.run_round, "auto": c.auto_round, "cancel": self.cancel,
             "tool_click": lambda: self.set_tool(ToolKind.CLICK),
             "tool_scribble": lambda: self.set_tool(ToolKind.SCRIBBLE),
             "tool_box": lambda: self.set_tool(ToolKind.BOX), "tool_pan": lambda: self.set_tool(ToolKind.PAN),

@@ -14,9 +14,8 @@ from mattestudio.models.protocol import BackendError, CancelFn, Cancelled, Progr
 
 CHUNK = 8 << 20
 SUFFIXES = (".pth", ".pt", ".bin", ".safetensors")
-#: SAM variant -> (weights name, preset)
-SAM_NAMES = {"vit_b": ("sam_vit_b", "sam_b"), "vit_l": ("sam_vit_l", "sam_l"), "vit_h": ("sam_vit_h", "sam_h"),
-             "vit_t": ("mobile_sam_vit_t", "mobile_sam")}
+#: SAM variant -> the weights name its file is used for
+SAM_NAMES = {"vit_b": "sam_vit_b", "vit_l": "sam_vit_l", "vit_h": "sam_vit_h", "vit_t": "mobile_sam_vit_t"}
 CLIP_NAME = "clip_vit_b_32_openai"
 
 
@@ -82,7 +81,7 @@ def describe(path: Path) -> tuple[str, str]:
         raise BackendError(f"{path}: not a SAM, MobileSAM or CLIP checkpoint (no tensors with their names and "
                            "shapes)")
     if arch.kind == "sam":
-        return SAM_NAMES[arch.variant][0], arch.label
+        return SAM_NAMES[arch.variant], arch.label
     if arch.variant != "ViT-B/32":
         raise BackendError(f"{path}: a {arch.label} checkpoint; text rounds use CLIP ViT-B/32")
     return CLIP_NAME, arch.label

@@ -145,8 +145,9 @@ def load_state_dict(path: str | os.PathLike, sha256: str) -> dict:
 
 
 def _first_line(exc: BaseException) -> str:
+    """``Type: the first sentence of the message`` (one line)."""
     text = str(exc).strip().splitlines()
-    return (text[0].split(". ")[0] if text else type(exc).__name__)[:160]
+    return f"{type(exc).__name__}: {text[0].split('. ')[0] if text else ''}"[:160]
 
 
 def read_tensors(path: str | os.PathLike) -> dict:

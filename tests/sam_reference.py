@@ -6,10 +6,24 @@ reference predictor is given the same embedding (the preprocessing and the encod
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
+
+
+@contextmanager
+def named_files(files: dict):
+    """Name weights files (as ``--weights`` does) for the duration of the block."""
+    from mattestudio.models import weights as W
+
+    before = W.named_files()
+    W.name_files(files)
+    try:
+        yield
+    finally:
+        W.name_files(before, check=False)
 
 
 def sam_test_image(h: int = 300, w: int = 400) -> np.ndarray:
@@ -41,19 +55,14 @@ def sam_b(tmp_path_factory) -> SamSetup:
 
     from mattestudio.interaction.session import image_key
     from mattestudio.models import registry
-    from mattestudio.models import weights as W
     from mattestudio.models.iscn.sam.segmenter import SamSegmenter
 
     torch.manual_seed(0)
     sam = sam_model_registry["vit_b"]().eval()
     path = tmp_path_factory.mktemp("sam") / "sam_vit_b_random.pth"
     torch.save(sam.state_dict(), str(path))
-    before = W.named_files()
-    W.name_files({"sam_vit_b": path})
-    try:
+    with named_files({"sam_vit_b": path}):
         ours = registry.create("iscn:preset=sam_b", "segmenter")
-    finally:
-        W.name_files(before, check=False)
     image = sam_test_image()
     key = image_key(image)
     emb = ours.embedding(image, key, lambda f, m="": None, lambda: False)

@@ -9,7 +9,6 @@ import torch
 
 from mattestudio.interaction.prompts import Box, Click, to_prompt_set
 from mattestudio.models import registry
-from mattestudio.models import weights as W
 from mattestudio.models.protocol import SegmentRequest, never_cancel, no_progress
 
 if importlib.util.find_spec("mobile_sam") is None or importlib.util.find_spec("timm") is None:
@@ -21,7 +20,7 @@ def mobile(tmp_path_factory):
     import warnings
 
     from mattestudio.models.torchvision_compat import ensure_torchvision
-    from sam_reference import sam_test_image
+    from sam_reference import named_files, sam_test_image
 
     ensure_torchvision()
     with warnings.catch_warnings():
@@ -34,12 +33,8 @@ def mobile(tmp_path_factory):
     image = sam_test_image()
     ref = SamPredictor(sam)
     ref.set_image(image)
-    before = W.named_files()
-    W.name_files({"mobile_sam_vit_t": path})
-    try:
+    with named_files({"mobile_sam_vit_t": path}):
         ours = registry.create("iscn:preset=mobile_sam,crm=false", "segmenter")
-    finally:
-        W.name_files(before, check=False)
     return ref, ours, image
 
 

@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from mattestudio.interaction.prompts import Box, Text, to_prompt_set
-from mattestudio.models import weights as W
 from mattestudio.models.iscn.sam import auto
 from mattestudio.models.iscn.sam.frame import SamFrame
 from mattestudio.models.iscn.sam.segmenter import SamSegmenter
 from mattestudio.models.iscn.sam.text import load_text_ranker, masked_crop
 from mattestudio.models.protocol import SegmentRequest, UnsupportedPrompt, never_cancel, no_progress
+from sam_reference import named_files
 
 if importlib.util.find_spec("open_clip") is None:  # (found, not imported: it imports torchvision)
     pytest.skip("the clip extra (open_clip_torch, for CLIP's tokenizer) is not installed", allow_module_level=True)
@@ -51,12 +51,8 @@ def openai_clip_state(width=64, patch=32, grid=2, embed=32, vocab=49408, context
 def texted(sam_b, tmp_path_factory):
     path = tmp_path_factory.mktemp("clip") / "ViT-B-32.pt"
     torch.save(openai_clip_state(), str(path))
-    before = W.named_files()
-    W.name_files({"clip_vit_b_32_openai": path})
-    try:
+    with named_files({"clip_vit_b_32_openai": path}):
         ranker, notes = load_text_ranker(torch.device("cpu"))
-    finally:
-        W.name_files(before, check=False)
     assert ranker is not None and any("unverified" in n for n in notes) and any("zero-shot" in n for n in notes)
     return SamSegmenter(sam_b.ours.engine, None, ranker, tuple(notes))
 

@@ -8,7 +8,7 @@ memory per variant (each runs in its own process).
 Random weights of the real shapes (seed 0): the numbers measure cost, not quality. A round is a box, three clicks and
 a negative scribble with the previous round's logits as ``mask_input`` and a conflict map (CRM on), as in a session's
 later rounds; ``round_ms`` is the whole segmenter call (mapping, decode, upscaling to the photo), ``decode_ms`` the
-decoder alone."""
+decoder alone (medians, and the fastest of the repeats: on a shared machine the closest to its unloaded speed)."""
 
 from __future__ import annotations
 
@@ -109,8 +109,9 @@ def measure(variant: str, repeats: int) -> dict:
             seg.decode(emb, frame, prompt, mask_input)
             decodes.append(time.perf_counter() - t)
         out = {"variant": variant, "image": f"{image.shape[1]}x{image.shape[0]}", "encode_s": round(encode_s, 2),
-               "round_ms": round(1000 * float(np.median(rounds)), 1),
-               "decode_ms": round(1000 * float(np.median(decodes)), 1), "points": len(prompt.coords),
+               "round_ms": round(1000 * float(np.median(rounds)), 1), "round_min_ms": round(1000 * min(rounds), 1),
+               "decode_ms": round(1000 * float(np.median(decodes)), 1), "decode_min_ms": round(1000 * min(decodes), 1),
+               "points": len(prompt.coords),
                "threads": torch.get_num_threads(), **extra}
         if hasattr(seg, "reference"):  # the ONNX pair against the torch path with the same weights
             ref_emb = seg.reference.engine.encode(x, no_progress, never_cancel).numpy()
