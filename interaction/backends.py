@@ -114,6 +114,19 @@ def reports(quick: bool = False) -> list[BackendReport]:
     return out
 
 
+def slow_encode(spec: str | object) -> bool:
+    """Whether a segmenter (a ``NAME[:key=value,...]`` spec) encodes each photo for a long time before its first round
+    (the SAM presets: a 1024 px ViT)."""
+    if not isinstance(spec, str):
+        return False
+    try:
+        name, options = registry.parse_spec(spec)
+        presets = registry.info(name).presets
+    except BackendError:
+        return False
+    return any(p.slow_encode and p.name == str(options.get("preset", "")) for p in presets)
+
+
 def weight_names() -> dict[str, str]:
     """Every weights name a back-end can read -> its file name."""
     out = {}

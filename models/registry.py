@@ -49,6 +49,7 @@ class Preset:
     description: str
     weights: tuple[str, ...] = ()  # WeightSpec names: the first is the main file, the others are optional
     packages: tuple[str, ...] = ()  # optional Python packages (import names) it needs
+    slow_encode: bool = False  # its first round on a photo encodes it for seconds to minutes on a CPU (a large ViT)
 
 
 @dataclass(frozen=True)

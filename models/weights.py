@@ -37,7 +37,15 @@ def cache_dir() -> Path:
     return Path(user_cache_dir("mattestudio")) / "weights"
 
 
+#: sha256 of files already hashed, by (path, size, modification time, inode): a 2.5 GB checkpoint is hashed once
+_HASHED: dict[tuple, str] = {}
+
+
 def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    st = os.stat(path)
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
+    if key in _HASHED:
+        return _HASHED[key]
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while True:
@@ -45,7 +53,8 @@ def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
             if not b:
                 break
             h.update(b)
-    return h.hexdigest()
+    _HASHED[key] = h.hexdigest()
+    return _HASHED[key]
 
 
 #: files the user named, by weights name (see :func:`name_files`)

@@ -81,11 +81,11 @@ _PRESETS = (
     Preset("tiny", "small CNN encoder, ISCN decoder and text tower, trained here on synthetic composites",
            (specs.OWN["tiny"].name,)),
     Preset("sam_b", "SAM ViT-B: SAM's image encoder, prompt encoder and mask decoder (+ CLIP for text)",
-           (specs.SAM["vit_b"].name, _CLIP), ("open_clip",)),
-    Preset("sam_l", "SAM ViT-L, as sam_b", (specs.SAM["vit_l"].name, _CLIP), ("open_clip",)),
-    Preset("sam_h", "SAM ViT-H, as sam_b", (specs.SAM["vit_h"].name, _CLIP), ("open_clip",)),
+           (specs.SAM["vit_b"].name, _CLIP), ("open_clip",), slow_encode=True),
+    Preset("sam_l", "SAM ViT-L, as sam_b", (specs.SAM["vit_l"].name, _CLIP), ("open_clip",), slow_encode=True),
+    Preset("sam_h", "SAM ViT-H, as sam_b", (specs.SAM["vit_h"].name, _CLIP), ("open_clip",), slow_encode=True),
     Preset("mobile_sam", "MobileSAM: TinyViT image encoder, SAM's prompt encoder and mask decoder",
-           (specs.MOBILE_SAM.name, _CLIP), ("mobile_sam", "timm", "open_clip")),
+           (specs.MOBILE_SAM.name, _CLIP), ("mobile_sam", "timm", "open_clip"), slow_encode=True),
 )
 
 

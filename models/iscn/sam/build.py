@@ -24,23 +24,34 @@ def weight_spec(variant: str):
     return specs.MOBILE_SAM if variant == "vit_t" else specs.SAM[variant]
 
 
+#: the last torch engine built (a SAM model is 40 MB to 2.5 GB): each photo's session, an option change or the app's
+#: next image reuses it instead of reading the checkpoint again
+_ENGINES: dict[str, TorchEngine] = {}
+
+
 def torch_engine(variant: str, device: torch.device, seed: int = 0) -> tuple[TorchEngine, list[str]]:
     spec = weight_spec(variant)
     checked = W.check(spec)
-    state = None if checked is None else read_sam_checkpoint(checked.path, variant)
-    torch.manual_seed(seed)
-    model = SamModel(variant)
     notes = []
     if checked is None:
         notes.append(f"the official weights {spec.filename} were not found: SAM runs with random weights and its "
                      f"masks are meaningless (put the file in {W.cache_dir()}, or --weights {spec.name}=PATH)")
-        fingerprint = f"random:{variant}:{seed}"
+        fingerprint = f"torch:{device}:random:{variant}:{seed}"
     else:
-        load_sam_state(model, state, checked.path)
         if checked.note:
             notes.append(checked.note)
-        fingerprint = f"{variant}:{checked.sha256}"
-    return TorchEngine(model, device, f"torch:{device}:{fingerprint}", LABELS[variant]), notes
+        fingerprint = f"torch:{device}:{variant}:{checked.sha256}"
+    if fingerprint in _ENGINES:
+        return _ENGINES[fingerprint], notes
+    state = None if checked is None else read_sam_checkpoint(checked.path, variant)
+    _ENGINES.clear()  # free the previous model before building this one
+    torch.manual_seed(seed)
+    model = SamModel(variant)
+    if state is not None:
+        load_sam_state(model, state, checked.path)
+    del state
+    _ENGINES[fingerprint] = TorchEngine(model, device, fingerprint, LABELS[variant])
+    return _ENGINES[fingerprint], notes
 
 
 def build_sam(preset: str, crm: bool = True, device: str = "cpu", seed: int = 0, onnx: str = "",
