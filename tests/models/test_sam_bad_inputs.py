@@ -65,3 +65,18 @@ def test_a_published_file_found_by_the_search_must_match(tmp_path, monkeypatch):
     torch.save({"x": torch.zeros(1)}, tmp_path / "sam_vit_b_01ec64.pth")
     with pytest.raises(W.WeightsError, match="does not match the expected"):
         registry.create("iscn:preset=sam_b", "segmenter")
+
+
+def test_the_architecture_is_read_from_the_tensors_shapes(sam_b, tmp_path):
+    from mattestudio.interaction.model_files import describe
+
+    assert describe(sam_b.path) == ("sam_vit_b", "SAM ViT-B")  # memory-mapped: the 375 MB are not read
+    vit_l = {"image_encoder.patch_embed.proj.weight": torch.zeros(1024, 3, 16, 16),
+             **{f"image_encoder.blocks.{i}.norm1.weight": torch.zeros(1) for i in range(24)},
+             "prompt_encoder.no_mask_embed.weight": torch.zeros(1), "mask_decoder.iou_token.weight": torch.zeros(1)}
+    torch.save(vit_l, tmp_path / "l.pth")
+    assert describe(tmp_path / "l.pth") == ("sam_vit_l", "SAM ViT-L")
+    vit_l.pop("image_encoder.blocks.23.norm1.weight")  # 23 blocks: no SAM of that width has them
+    torch.save(vit_l, tmp_path / "odd.pth")
+    with pytest.raises(BackendError, match="not a SAM, MobileSAM or CLIP checkpoint"):
+        describe(tmp_path / "odd.pth")

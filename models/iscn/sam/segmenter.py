@@ -5,6 +5,7 @@ embedding. Text rounds rank candidate masks with CLIP (:mod:`.text`)."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from typing import Optional
@@ -14,7 +15,7 @@ import numpy as np
 import torch
 
 from ...protocol import (CancelFn, PromptSet, ProgressFn, SegmentRequest, SegmentResult, UnsupportedPrompt,
-                         check_cancel)
+                         check_cancel, never_cancel, no_progress)
 from ..crm import ConflictEmbedding, conflict_one_hot
 from .engine import Decoded, DecoderInput
 from .frame import LOW_RES, SamFrame
@@ -94,7 +95,7 @@ class SamSegmenter:
         """segment-anything's ``SamPredictor.predict(..., return_logits=True)`` over this engine: (masks (C, H, W)
         logits, IoU (C,), low-resolution logits (C, 256, 256)); C = 3 with ``multimask_output``, else 1."""
         frame = SamFrame(*image.shape[:2])
-        emb = self.embedding(image, key, _quiet, _never)
+        emb = self.embedding(image, key, no_progress, never_cancel)
         prompt = SamPrompt(np.zeros((0, 2)) if point_coords is None else np.asarray(point_coords, np.float64),
                            np.zeros(0, np.int64) if point_labels is None else np.asarray(point_labels, np.int64),
                            None if box is None else np.asarray(box, np.float64))
@@ -113,8 +114,10 @@ class SamSegmenter:
         return None
 
     def conditioned(self, embedding, conflict: np.ndarray, frame: SamFrame):
-        """The image embedding plus the CRM's conflict embedding (of the conflict map in the frame)."""
-        if self.crm is None or not conflict.any():
+        """The image embedding plus the CRM's conflict embedding (of the conflict map in the frame); an untrained
+        (zero) projection adds exactly nothing, so it is not run."""
+        last = None if self.crm is None else self.crm.net[-1]
+        if last is None or not conflict.any() or not (last.weight.any() or last.bias.any()):
             return embedding
         h, w = frame.resized
         labels = np.zeros((frame.size, frame.size), np.int64)
@@ -155,14 +158,4 @@ class SamSegmenter:
 
 
 def frame_key(image: np.ndarray) -> str:
-    import hashlib
-
     return hashlib.sha256(np.ascontiguousarray(image).tobytes()).hexdigest() + str(image.shape)
-
-
-def _quiet(fraction: float, message: str = "") -> None:  # noqa: ARG001
-    pass
-
-
-def _never() -> bool:
-    return False
