@@ -26,6 +26,19 @@ def named_files(files: dict):
         W.name_files(before, check=False)
 
 
+def tiny_onnx(path, shape=(1, 3, 8, 8)):
+    """An ONNX file that is not a SAM encoder nor decoder: one convolution whose input is ``x``."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():  # the TorchScript-based exporter's deprecation note
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(torch.nn.Conv2d(shape[1], 4, 3), (torch.zeros(shape),), str(path), input_names=["x"],
+                          output_names=["y"], opset_version=17, dynamo=False)
+    return path
+
+
 def sam_test_image(h: int = 300, w: int = 400) -> np.ndarray:
     """A non-square photo-like image (so the padding and crop paths run): a red disc on a noisy gradient."""
     rng = np.random.default_rng(0)

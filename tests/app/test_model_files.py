@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from mattestudio.models import weights as W
+from sam_reference import tiny_onnx
 
 needs_mobile_sam = pytest.mark.skipif(importlib.util.find_spec("mobile_sam") is None,
                                       reason="the mobile-sam extra (mobilesam-mirror, timm) is not installed")
@@ -74,12 +75,6 @@ class Evil:
         return (Path.touch, (Path("/nonexistent-mattestudio-test/pwned"),))
 
 
-def _onnx(path: Path) -> Path:
-    torch.onnx.export(torch.nn.Conv2d(3, 4, 3), (torch.zeros(1, 3, 8, 8),), str(path), input_names=["x"],
-                      output_names=["y"], opset_version=17, dynamo=False)
-    return path
-
-
 def bad_setup(kind: str, folder: Path, mobile_sam_file: Path) -> tuple[str, dict, str, str]:
     """(segmenter spec, files to name, the file the message must name, its reason)."""
     if kind == "architecture":
@@ -93,8 +88,8 @@ def bad_setup(kind: str, folder: Path, mobile_sam_file: Path) -> tuple[str, dict
         path = folder / "sam_vit_b_01ec64.pth"
         torch.save({"w": torch.zeros(1), "x": Evil()}, path)
         return "iscn:preset=sam_b", {"sam_vit_b": str(path)}, str(path), "holds pickled objects other than tensors"
-    enc = _onnx(folder / "other.encoder.onnx")
-    _onnx(folder / "other.decoder.onnx")
+    enc = tiny_onnx(folder / "other.encoder.onnx")
+    tiny_onnx(folder / "other.decoder.onnx")
     return (f"iscn:preset=sam_b,onnx={enc}", {}, str(enc), "not a SAM image encoder")
 
 

@@ -24,6 +24,7 @@ from mattestudio.models.iscn.sam.onnx_engine import OnnxEngine, partner
 from mattestudio.models.iscn.sam.onnx_export import export_decoder, export_encoder
 from mattestudio.models.iscn.sam.segmenter import SamSegmenter, zero_conflict_embedding
 from mattestudio.models.protocol import Cancelled, SegmentRequest, never_cancel, no_progress
+from sam_reference import tiny_onnx
 
 pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
 
@@ -85,16 +86,10 @@ def test_single_point_chooses_among_three_masks_as_torch(pair, sam_b):
     assert np.abs(t[1] - o[1]).max() < 1e-4 and np.array_equal(t[0] > 0, o[0] > 0)
 
 
-def _tiny_onnx(path: Path, shape=(1, 3, 8, 8)) -> Path:
-    torch.onnx.export(torch.nn.Conv2d(shape[1], 4, 3), (torch.zeros(shape),), str(path), input_names=["x"],
-                      output_names=["y"], opset_version=17, dynamo=False)
-    return path
-
-
 def test_files_with_the_wrong_inputs_are_one_line_errors(pair, tmp_path):
     _, _, folder = pair
     enc, dec = folder / "sam_test.encoder.onnx", folder / "sam_test.decoder.onnx"
-    other = _tiny_onnx(tmp_path / "other.onnx")
+    other = tiny_onnx(tmp_path / "other.onnx")
     with pytest.raises(W.WeightsError) as err:
         OnnxEngine(enc, other, torch.device("cpu"))
     assert str(err.value).startswith(f"{other}: not a SAM decoder: its inputs are x; expected image_embeddings")

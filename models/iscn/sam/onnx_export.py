@@ -5,6 +5,8 @@ number of points), optionally dynamically quantised to 8-bit weights with ONNX R
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -14,6 +16,16 @@ from ...protocol import BackendError
 from .model import EMBED_DIM, IMAGE_SIZE, SamModel
 
 OPSET = 17
+
+
+@contextmanager
+def _tracing():
+    """No grad, outside inference mode, and without the tracer's notes: the frame is fixed at 1024 px, so the shapes
+    it reads as constants are constants (the decoder's full-size output is not used, see :mod:`.onnx_engine`)."""
+    with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript-based exporter, deprecated in 2.9
+        yield
 
 
 class _Encoder(nn.Module):
@@ -27,7 +39,7 @@ class _Encoder(nn.Module):
 
 def export_encoder(model: SamModel, path: str | Path) -> Path:
     """(1, 3, 1024, 1024) normalised image -> (1, 256, 64, 64) embedding, as an ONNX file."""
-    with torch.inference_mode(False), torch.no_grad():
+    with _tracing():
         torch.onnx.export(_Encoder(model).eval(), (torch.zeros(1, 3, IMAGE_SIZE, IMAGE_SIZE),), str(path),
                           input_names=["image"], output_names=["image_embeddings"], opset_version=OPSET,
                           dynamo=False)
@@ -52,7 +64,7 @@ def export_decoder(model: nn.Module, path: str | Path, quantize: bool = False) -
              "orig_im_size": torch.tensor([1500, 2250], dtype=torch.float)}
     target = Path(path)
     plain = target.with_name(target.stem + ".fp32.onnx") if quantize else target
-    with torch.inference_mode(False), torch.no_grad():
+    with _tracing():
         torch.onnx.export(onnx_model, tuple(dummy.values()), str(plain), export_params=True, opset_version=OPSET,
                           do_constant_folding=True, input_names=list(dummy),
                           output_names=["masks", "iou_predictions", "low_res_masks"],
