@@ -23,7 +23,8 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q pip==$(PIP_VERSION)
 
-# the run venv holds the app lock; the test venv the dev lock (app + test + sparse + package), a superset
+# the run venv holds the app lock; the test venv the dev lock (app + test + sparse + package + onnx + mobile-sam +
+# clip), a superset
 $(VENV)/.installed: $(BIN)/python pyproject.toml setup.py $(LOCK_APP)
 	[ -f $(VENV)/.installed-test ] || $(call SYNC,$(LOCK_APP))
 	$(BIN)/python -m mattestudio.app.warmup
@@ -47,7 +48,8 @@ $(LOCKENV)/bin/pip-compile:
 
 # the dev lock first; the app lock is resolved inside it, so both hold the same version of every shared package
 lock: $(LOCKENV)/bin/pip-compile
-	$(COMPILE) $(LOCK_ARGS) --extra test --extra sparse --extra package -o $(LOCK_DEV) pyproject.toml
+	$(COMPILE) $(LOCK_ARGS) --extra test --extra sparse --extra package --extra onnx \
+		--extra mobile-sam --extra clip -o $(LOCK_DEV) pyproject.toml
 	$(COMPILE) -c $(LOCK_DEV) -o $(LOCK_APP) pyproject.toml
 
 # newest versions pyproject.toml allows, into a fresh venv, then the whole suite: a deliberate, tested step

@@ -26,6 +26,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("save", "&Save Project", "save", (QKeySequence.StandardKey.Save,), "Save the project (*.mattes)"),
     ActionSpec("save_as", "Save Project &As...", "", ("Ctrl+Shift+S",), "Save the project under a new name"),
     ActionSpec("export", "&Export...", "export", ("Ctrl+E",), "Export alpha PNG / RGBA cut-out"),
+    ActionSpec("import_model", "&Import Model File...", "", (),
+               "Use a SAM, MobileSAM or CLIP checkpoint (copied into the user cache, checked by its sha256)"),
     ActionSpec("preferences", "&Preferences...", "preferences", ("Ctrl+,",), "Back-ends, device, auto-run, autosave"),
     ActionSpec("quit", "&Quit", "", (QKeySequence.StandardKey.Quit,)),
     ActionSpec("undo", "&Undo", "undo", ("Ctrl+Z",), "Undo the last prompt, or the last round"),

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from mattestudio.interaction.backends import parse_weight_files, use_weight_files
 from mattestudio.interaction.export import export_alpha, export_mask, export_rgba
 from mattestudio.interaction.imageio import load_image
 from mattestudio.interaction.prompt_file import load_prompts
@@ -23,8 +24,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mask", help="also write the last round's coarse mask of each instance (0/255 PNG; a file, or a "
                                   "folder for several instances)")
     p.add_argument("--bits", type=int, choices=(8, 16), default=8, help="alpha PNG depth (default 8)")
-    p.add_argument("--segmenter", default="classic", help="segmenter back-end (see `mattestudio models`)")
-    p.add_argument("--refiner", default="classic", help="refiner back-end (see `mattestudio models`)")
+    p.add_argument("--segmenter", default="classic",
+                   help="segmenter back-end, NAME or NAME:key=value,... (e.g. iscn:preset=sam_b; see `mattestudio "
+                        "models`)")
+    p.add_argument("--refiner", default="classic", help="refiner back-end, NAME or NAME:key=value,...")
+    p.add_argument("--weights", action="append", default=[], metavar="NAME=PATH",
+                   help="read this file for these weights (repeatable; e.g. sam_vit_b=sam_vit_b_01ec64.pth); a file "
+                        "whose sha256 is not the published one loads as plain tensors, with a warning")
     p.add_argument("--save-project", metavar="P.mattes", help="also save the session as a project file")
     p.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu")
 
@@ -56,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     masks = _targets(args.mask, names, "--mask") if args.mask else {}
     if args.save_project and not args.save_project.endswith(".mattes"):
         raise CliError(f"project file {args.save_project} must end in .mattes")
+    use_weight_files(parse_weight_files(args.weights))
     session = Session(loaded.rgb, args.segmenter, args.refiner, args.device)
     shown = set()
     for inst in instances:

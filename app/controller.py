@@ -47,6 +47,7 @@ class Controller(QObject):
     roundFinished = Signal(str, bool)  # instance, committed (False: a newer round superseded it)
     roundFailed = Signal(str, str)  # instance, message
     warmedUp = Signal(float)
+    modelImported = Signal(object)  # an interaction.model_files.ImportedModel
 
     def __init__(self, segmenter: str | object = "classic", refiner: str | object = "classic", device: str = "cpu",
                  auto_run_ms: int = 0, parent: QObject | None = None):
@@ -92,6 +93,21 @@ class Controller(QObject):
         if self.session is not None:
             session = self.session
             self._submit(JobKind.BACKENDS, lambda p, c: replace_backends(session, segmenter, refiner, device))
+
+    # ------------------------------------------------------------------ model files
+    def import_model(self, path: str | Path) -> Job:
+        """Copy and recognise a model file on the worker (:attr:`modelImported` when done, :attr:`error` if not)."""
+        from mattestudio.interaction.model_files import import_model_file
+
+        return self._submit(JobKind.IMPORT, lambda p, c: import_model_file(path, p, c))
+
+    def use_weight_files(self, files: dict[str, str]) -> list[str]:
+        """Back-ends built from now on read these files; remembered files that are gone are left out (returned)."""
+        from mattestudio.interaction.backends import use_weight_files
+
+        present = {n: f for n, f in files.items() if Path(f).is_file()}
+        use_weight_files(present)
+        return sorted(set(files) - set(present))
 
     # ------------------------------------------------------------------ opening
     def open_image(self, path: str | Path) -> Job:
@@ -279,7 +295,7 @@ class Controller(QObject):
                             payload=ticket)
 
     def cancel(self) -> None:
-        if self.host.cancel(lambda job: job.kind == JobKind.ROUND):
+        if self.host.cancel(lambda job: job.kind in (JobKind.ROUND, JobKind.IMPORT)):
             self.status.emit("cancelling...")
 
     @property
@@ -325,6 +341,8 @@ class Controller(QObject):
                 session, image_path, project_path = result
                 self.set_session(session, image_path, project_path)
                 self.status.emit(f"opened {(image_path or project_path).name}")
+        elif job.kind == JobKind.IMPORT:
+            self.modelImported.emit(result)
         elif job.kind == JobKind.WARMUP:
             self.status.emit(f"matting solver ready ({result:.1f} s)")
             self.warmedUp.emit(float(result))

@@ -95,6 +95,7 @@ class PreferencesDialog(QDialog):
     @staticmethod
     def _backend_box(role: str, current: str) -> QComboBox:
         box = QComboBox()
+        box.setEditable(True)  # NAME or NAME:key=value,... (e.g. iscn:preset=sam_b,onnx=/path/encoder.onnx)
         for c in choices(role):
             box.addItem(c.name)
             box.setItemData(box.count() - 1, c.description, 3)  # 3 = Qt.ToolTipRole

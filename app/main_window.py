@@ -17,6 +17,7 @@ from .autosave import Autosaver
 from .canvas import Canvas
 from .controller import Controller
 from .files import FileActions
+from .model_import import ModelImportActions
 from .overlay_render import OverlayRenderer, OverlayRequest
 from .overlay_render import render as render_overlays
 from .panels import OVERLAY_DEFAULTS, InstanceRow, InstancesPanel, OverlayPanel, describe_counts
@@ -28,7 +29,7 @@ STATUS_MS = 6000
 PROGRESS_MAX = 1000
 
 
-class MainWindow(FileActions, QMainWindow):
+class MainWindow(FileActions, ModelImportActions, QMainWindow):
     overlaysUpdated = Signal()  # the canvas shows overlays rendered from the session's current state
 
     def __init__(self, settings: Settings, controller: Controller | None = None, autosave_folder: Path | None = None,
@@ -63,6 +64,7 @@ class MainWindow(FileActions, QMainWindow):
         self.overlay_panel.set_values(
             {k: (settings.overlay_visible(k.value, v), settings.overlay_opacity(k.value, o))
              for k, (v, o) in OVERLAY_DEFAULTS.items()}, self.background)
+        self.apply_weight_files()
         self.resize(1200, 800)
         if settings.geometry() is not None:
             self.restoreGeometry(settings.geometry())
@@ -82,8 +84,8 @@ class MainWindow(FileActions, QMainWindow):
         c = self.controller
         return {
             "open": self.open_dialog, "save": self.save, "save_as": self.save_as, "export": self.export_dialog,
-            "preferences": self.preferences_dialog, "quit": self.close, "undo": c.undo, "redo": c.redo,
-            "run": c.run_round, "auto": c.auto_round, "cancel": self.cancel,
+            "preferences": self.preferences_dialog, "import_model": self.import_model_dialog, "quit": self.close,
+            "undo": c.undo, "redo": c.redo, "run": c.run_round, "auto": c.auto_round, "cancel": self.cancel,
             "tool_click": lambda: self.set_tool(ToolKind.CLICK),
             "tool_scribble": lambda: self.set_tool(ToolKind.SCRIBBLE),
             "tool_box": lambda: self.set_tool(ToolKind.BOX), "tool_pan": lambda: self.set_tool(ToolKind.PAN),
@@ -100,7 +102,7 @@ class MainWindow(FileActions, QMainWindow):
         for k in ("open",):
             file_menu.addAction(a[k])
         self.recent_menu = file_menu.addMenu("Open &Recent")
-        for k in ("save", "save_as", "export", "preferences", "quit"):
+        for k in ("save", "save_as", "export", "import_model", "preferences", "quit"):
             file_menu.addAction(a[k])
         edit = self.menuBar().addMenu("&Edit")
         for k in ("undo", "redo", "run", "auto", "cancel", "add_instance", "delete_instance"):
@@ -158,6 +160,7 @@ class MainWindow(FileActions, QMainWindow):
         c.progress.connect(self._progress)
         c.status.connect(lambda m: self.statusBar().showMessage(m, STATUS_MS))
         c.error.connect(self.show_error)
+        c.modelImported.connect(self.model_imported)
         self.autosaver.failed.connect(lambda m: self.statusBar().showMessage(m, STATUS_MS))
         p = self.instances
         p.selected.connect(c.select_instance)

@@ -71,6 +71,23 @@ class Settings:
     def device(self, value: str) -> None:
         self._set("backend/device", value)
 
+    # ------------------------------------------------------------------ weights files the user imported
+    @property
+    def weight_files(self) -> dict[str, str]:
+        """Weights name -> file (the copies "Import model file..." made), as ``--weights NAME=PATH`` would name."""
+        self.q.beginGroup("weights")
+        try:
+            return {k: str(self.q.value(k)) for k in self.q.childKeys() if self.q.value(k)}
+        finally:
+            self.q.endGroup()
+
+    def set_weight_file(self, name: str, path: str | Path | None) -> None:
+        """Remember ``path`` for weights ``name`` (None forgets it)."""
+        if path is None:
+            self.q.remove(f"weights/{name}")
+        else:
+            self._set(f"weights/{name}", str(path))
+
     # ------------------------------------------------------------------ behaviour
     @property
     def auto_run_ms(self) -> int:

@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from mattestudio.interaction.backends import slow_encode
 from mattestudio.interaction.prompts import Box, Click
 from mattestudio.interaction.session import Session
 
@@ -34,6 +35,8 @@ def warm_up(segmenter: str | object = "classic", refiner: str | object = "classi
     """Run one tiny round through the chosen back-ends; returns the seconds it took."""
     t0 = time.perf_counter()
     progress(0.0, WARM_MESSAGE)
+    if slow_encode(segmenter):  # its round would encode a whole 1024 px frame; the matting solver is what needs warming
+        segmenter = "classic"
     session = Session(warm_image(), segmenter, refiner, device)
     session.add_instance("warm-up")
     c = WARM_SIDE / 2

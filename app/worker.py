@@ -30,6 +30,7 @@ class JobKind(str, Enum):
     WARMUP = "warmup"
     BACKENDS = "backends"
     ROUND = "round"
+    IMPORT = "import"
 
 
 @dataclass(eq=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from mattestudio.models import registry
@@ -56,10 +57,19 @@ def replace_backends(session: Session, segmenter: str | object, refiner: str | o
 @dataclass(frozen=True)
 class WeightReport:
     name: str
-    status: str  # bundled / found (sha256 ok), tampered, missing, or "present" when not hashed
+    status: str  # bundled / found / named (sha256 ok), unverified (named, another sha256), tampered, missing,
+    # or "present" when not hashed
     path: str
     hint: str  # where to put a missing file
     licence: str
+
+
+@dataclass(frozen=True)
+class PresetReport:
+    name: str  # what to pass: NAME:preset=PRESET
+    description: str
+    weights: tuple[WeightReport, ...]  # the main file first, then optional ones
+    missing_packages: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ class BackendReport:
     accepts_text: bool
     needs_torch: bool
     weights: tuple[WeightReport, ...]
+    presets: tuple[PresetReport, ...] = ()
 
 
 def cuda_available() -> bool:
@@ -79,19 +90,77 @@ def cuda_available() -> bool:
 
 
 def reports(quick: bool = False) -> list[BackendReport]:
-    """Every catalogued back-end with its weights status (``quick`` skips hashing the files)."""
+    """Every catalogued back-end with its weights status, and per preset the files it reads (``quick`` skips
+    hashing the files)."""
+    import importlib.util
+
     from mattestudio.models import weights as W
 
     out = []
     for name in registry.names():
         info = registry.info(name)
-        ws = []
+        ws = {}
         for spec in info.weights:
             path = W.resolve(spec)
             status = ("missing" if path is None else "present") if quick else W.status(spec)
             hint = f"put {spec.filename} in {W.BUNDLED_DIR} or {W.cache_dir()}" + \
-                (f", or set {spec.env_var}" if spec.env_var else "")
-            ws.append(WeightReport(spec.name, status, str(path or ""), hint, spec.licence))
+                (f", set {spec.env_var}" if spec.env_var else "") + f", or --weights {spec.name}=PATH"
+            ws[spec.name] = WeightReport(spec.name, status, str(path or ""), hint, spec.licence)
+        presets = tuple(PresetReport(p.name, p.description, tuple(ws[w] for w in p.weights if w in ws),
+                                     tuple(m for m in p.packages if importlib.util.find_spec(m) is None))
+                        for p in info.presets)
         out.append(BackendReport(name, tuple(info.roles), info.description, tuple(info.devices), info.accepts_text,
-                                 info.needs_torch, tuple(ws)))
+                                 info.needs_torch, tuple(ws.values()), presets))
     return out
+
+
+def slow_encode(spec: str | object) -> bool:
+    """Whether a segmenter (a ``NAME[:key=value,...]`` spec) encodes each photo for a long time before its first round
+    (the SAM presets: a 1024 px ViT)."""
+    if not isinstance(spec, str):
+        return False
+    try:
+        name, options = registry.parse_spec(spec)
+        presets = registry.info(name).presets
+    except BackendError:
+        return False
+    return any(p.slow_encode and p.name == str(options.get("preset", "")) for p in presets)
+
+
+def weight_names() -> dict[str, str]:
+    """Every weights name a back-end can read -> its file name."""
+    out = {}
+    for name in registry.names():
+        for spec in registry.info(name).weights:
+            out.setdefault(spec.name, spec.filename)
+    return out
+
+
+def parse_weight_files(items: list[str]) -> dict[str, str]:
+    """``NAME=PATH`` items (``--weights``) -> {name: path}; an unknown name, a missing file or a repeated name is a
+    :class:`BackendError`."""
+    from mattestudio.models import weights as W
+
+    known = weight_names()
+    out: dict[str, str] = {}
+    for item in items:
+        name, eq, path = item.partition("=")
+        name, path = name.strip(), path.strip()
+        if not eq or not name or not path:
+            raise BackendError(f"--weights {item}: use NAME=PATH (names: {', '.join(known)})")
+        if name not in known:
+            raise BackendError(f"--weights {item}: unknown weights name '{name}' (names: {', '.join(known)})")
+        if name in out:
+            raise BackendError(f"--weights {name} is given twice")
+        if not os.path.isfile(os.path.expanduser(path)):
+            raise W.WeightsError(f"{path}: no such file (named for weights '{name}')")
+        out[name] = path
+    return out
+
+
+def use_weight_files(files: dict[str, str]) -> None:
+    """From now on, back-ends read these files for these weights names (a file whose sha256 is not the published one
+    loads as plain tensors, unverified, with a warning that shows its sha256)."""
+    from mattestudio.models import weights as W
+
+    W.name_files(files)

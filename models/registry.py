@@ -2,6 +2,9 @@
 
 Importing this module imports no torch: each back-end's module is named in :data:`CATALOG` and imported only when that
 back-end is listed in detail or created, so the weight-free engine never pays for torch.
+
+A back-end is named alone (``iscn``) or with options (``iscn:preset=sam_b,crm=false``): :func:`parse_spec` turns
+``NAME:key=value,...`` into the name and typed options (true/false, integers, decimals, else text).
 """
 
 from __future__ import annotations
@@ -40,6 +43,17 @@ class WeightSpec:
 
 
 @dataclass(frozen=True)
+class Preset:
+    """A named configuration of a back-end (its ``preset`` option) and the weights files it reads."""
+
+    name: str
+    description: str
+    weights: tuple[str, ...] = ()  # WeightSpec names: the first is the main file, the others are optional
+    packages: tuple[str, ...] = ()  # optional Python packages (import names) it needs
+    slow_encode: bool = False  # its first round on a photo encodes it for seconds to minutes on a CPU (a large ViT)
+
+
+@dataclass(frozen=True)
 class BackendInfo:
     name: str
     roles: tuple[Role, ...]
@@ -49,6 +63,8 @@ class BackendInfo:
     accepts_text: bool = False
     devices: tuple[str, ...] = ("cpu",)
     weights: tuple[WeightSpec, ...] = field(default_factory=tuple)
+    options: tuple[str, ...] | None = None  # the options it accepts (None: not declared)
+    presets: tuple[Preset, ...] = ()
 
 
 _REGISTRY: dict[str, BackendInfo] = {}
@@ -63,11 +79,14 @@ def register(
     accepts_text: bool = False,
     devices: tuple[str, ...] = ("cpu",),
     weights: tuple[WeightSpec, ...] = (),
+    options: tuple[str, ...] | None = None,
+    presets: tuple[Preset, ...] = (),
 ):
     """Class or factory decorator that adds a back-end under ``name``."""
 
     def deco(factory):
-        _REGISTRY[name] = BackendInfo(name, roles, description, factory, needs_torch, accepts_text, devices, weights)
+        _REGISTRY[name] = BackendInfo(name, roles, description, factory, needs_torch, accepts_text, devices, weights,
+                                      options, presets)
         return factory
 
     return deco
@@ -101,14 +120,58 @@ def names(role: Role | None = None) -> list[str]:
     return out
 
 
+def _value(text: str):
+    low = text.strip().lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text.strip()
+
+
+def parse_spec(spec: str) -> tuple[str, dict]:
+    """``NAME`` or ``NAME:key=value,key=value`` -> (NAME, options). Values: true/false, numbers, else text."""
+    name, _, rest = spec.partition(":")
+    name = name.strip()
+    options: dict = {}
+    for item in filter(None, (i.strip() for i in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip() or not value.strip():
+            raise BackendError(f"back-end '{spec}': option '{item}' is not key=value")
+        if key.strip() in options:
+            raise BackendError(f"back-end '{spec}': option '{key.strip()}' is given twice")
+        options[key.strip()] = _value(value)
+    if not name:
+        raise BackendError(f"back-end '{spec}' has no name (NAME or NAME:key=value,...)")
+    return name, options
+
+
 def create(name: str, role: Role, device: str = "cpu", **options):
-    """Build back-end ``name`` in ``role`` on ``device`` (``cpu``, ``cuda`` or ``auto``)."""
-    spec = _load(name)
+    """Build back-end ``name`` (``NAME`` or ``NAME:key=value,...``) in ``role`` on ``device`` (``cpu``, ``cuda`` or
+    ``auto``); keyword ``options`` override the ones in the name."""
+    base, parsed = parse_spec(name)
+    options = {**parsed, **options}
+    spec = _load(base)
     if role not in spec.roles:
-        raise BackendError(f"back-end '{name}' cannot act as {role} (it is a {' and '.join(spec.roles)})")
+        raise BackendError(f"back-end '{base}' cannot act as {role} (it is a {' and '.join(spec.roles)})")
     if device not in ("cpu", "cuda", "auto"):
         raise BackendError(f"unknown device '{device}' (use cpu, cuda or auto)")
-    return spec.factory(role=role, device=device, **options)
+    unknown = sorted(set(options) - set(spec.options)) if spec.options is not None else []
+    if unknown:
+        raise BackendError(f"back-end '{base}' has no option '{unknown[0]}' (its options: "
+                           f"{', '.join(spec.options) or 'none'})")
+    try:
+        return spec.factory(role=role, device=device, **options)
+    except TypeError as exc:
+        if "unexpected keyword argument" not in str(exc):
+            raise
+        raise BackendError(f"back-end '{base}' does not take the option{'s' * (len(options) > 1)} "
+                           f"{', '.join(sorted(options))}") from None
 
 
 def cuda_available() -> bool:

@@ -7,7 +7,19 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "mattestud
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from sam_reference import sam_b  # noqa: E402,F401 - the session fixture of the SAM preset tests
+
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _forget_named_weights():
+    """Files named with ``--weights`` (a process-wide choice) do not leak from one test into the next."""
+    from mattestudio.models import weights
+
+    before = weights.named_files()
+    yield
+    weights.name_files(before, check=False)
 
 
 def shared_data() -> Path:

@@ -1,5 +1,8 @@
-"""Registers the ISCN as the ``iscn`` segmenter. Options: ``preset`` (tiny, sam_b, sam_l, sam_h, mobile_sam) and
-``crm`` (False = the ablation without the conflict-aware refinement module)."""
+"""Registers the ISCN as the ``iscn`` segmenter. Options: ``preset`` (tiny, sam_b, sam_l, sam_h, mobile_sam), ``crm``
+(False = the ablation without the conflict-aware refinement module), ``seed`` (random initialisation), and for the
+SAM presets ``onnx`` / ``onnx_decoder`` (an encoder/decoder .onnx pair run by ONNX Runtime) and ``decoder``
+(``sam``, the default: SAM's own prompt encoder and mask decoder from the official file; ``iscn``: the ISCN's
+X-Decoder-style decoder over the SAM image encoder, the network ``mattestudio train iscn`` trains)."""
 
 from __future__ import annotations
 
@@ -9,10 +12,11 @@ from .. import weights as W
 from ..nn.checkpoint import load_spec_into
 from ..nn.runtime import resolve_device
 from ..protocol import BackendError, CancelFn, ProgressFn, SegmentRequest, SegmentResult
-from ..registry import register
+from ..registry import Preset, register
 from . import specs
 from .checkpoints import load_clip_text, load_sam_encoder
 from .config import PRESETS
+from .sam.build import PRESETS as SAM_PRESETS
 from .network import ISCN
 from .predictor import ISCNPredictor
 from .tokenizer import HashTokenizer, clip_tokenizer
@@ -22,6 +26,7 @@ NO_WEIGHTS = ("no trained ISCN weights are installed: the segmenter runs with ra
 
 
 def build(preset: str = "tiny", crm: bool = True, device: str = "cpu", seed: int = 0) -> ISCNPredictor:
+    """The ISCN with its own decoder (``decoder=iscn``)."""
     if preset not in PRESETS:
         raise BackendError(f"unknown ISCN preset '{preset}' (known: {', '.join(PRESETS)})")
     cfg = PRESETS[preset].with_options(crm=bool(crm))
@@ -71,9 +76,37 @@ class ISCNSegmenter:
         return self.predictor.segment(request, progress, cancel)
 
 
+_CLIP = specs.CLIP_B32.name
+_PRESETS = (
+    Preset("tiny", "small CNN encoder, ISCN decoder and text tower, trained here on synthetic composites",
+           (specs.OWN["tiny"].name,)),
+    Preset("sam_b", "SAM ViT-B: SAM's image encoder, prompt encoder and mask decoder (+ CLIP for text)",
+           (specs.SAM["vit_b"].name, _CLIP), ("open_clip",), slow_encode=True),
+    Preset("sam_l", "SAM ViT-L, as sam_b", (specs.SAM["vit_l"].name, _CLIP), ("open_clip",), slow_encode=True),
+    Preset("sam_h", "SAM ViT-H, as sam_b", (specs.SAM["vit_h"].name, _CLIP), ("open_clip",), slow_encode=True),
+    Preset("mobile_sam", "MobileSAM: TinyViT image encoder, SAM's prompt encoder and mask decoder",
+           (specs.MOBILE_SAM.name, _CLIP), ("mobile_sam", "timm", "open_clip"), slow_encode=True),
+)
+
+
 @register("iscn", ("segmenter",),
-          "DFIMat ISCN: image encoder (CNN / SAM ViT / MobileSAM), visual sampler, CLIP text tower, CRM, "
-          "masked-attention decoder; options preset=tiny|sam_b|sam_l|sam_h|mobile_sam, crm=True|False",
-          needs_torch=True, accepts_text=True, devices=("cpu", "cuda"), weights=specs.ALL)
-def make_iscn(role: str, device: str = "cpu", **options):  # noqa: ARG001 - one role
-    return ISCNSegmenter(build(device=device, **options))
+          "DFIMat ISCN: image encoder (CNN / SAM ViT / MobileSAM), visual sampler (SAM's prompt encoder for the SAM "
+          "presets), CRM, decoder (SAM's mask decoder, or X-Decoder-style); options "
+          "preset=tiny|sam_b|sam_l|sam_h|mobile_sam, crm=true|false, onnx=ENCODER.onnx, onnx_decoder=DECODER.onnx, "
+          "decoder=sam|iscn",
+          needs_torch=True, accepts_text=True, devices=("cpu", "cuda"), weights=specs.ALL,
+          options=("preset", "crm", "seed", "onnx", "onnx_decoder", "decoder"), presets=_PRESETS)
+def make_iscn(role: str, device: str = "cpu", preset: str = "tiny", crm: bool = True, seed: int = 0, onnx: str = "",
+              onnx_decoder: str = "", decoder: str = ""):  # noqa: ARG001 - one role
+    if decoder not in ("", "sam", "iscn"):
+        raise BackendError(f"unknown ISCN decoder '{decoder}' (use sam or iscn)")
+    if preset in SAM_PRESETS and decoder != "iscn":
+        from .sam.build import build_sam
+
+        return build_sam(preset, bool(crm), device, int(seed), str(onnx), str(onnx_decoder))
+    if onnx or onnx_decoder:
+        raise BackendError("the options onnx and onnx_decoder need a SAM preset (sam_b, sam_l, sam_h, mobile_sam) "
+                           "with SAM's decoder")
+    if decoder == "sam":
+        raise BackendError(f"decoder=sam needs a SAM preset, not '{preset}'")
+    return ISCNSegmenter(build(preset, bool(crm), device, int(seed)))

@@ -53,6 +53,14 @@ def load_clip_state(path: str | Path, sha256: str) -> dict:
             raise W.WeightsError(f"{path}: not a CLIP checkpoint ({type(exc).__name__})") from None
 
 
+def clip_state(checked: W.Checked) -> dict:
+    """The state dict of a CLIP file whose sha256 was computed: a verified file may be OpenAI's TorchScript archive;
+    an unverified one (named by the user) is read as plain tensors only."""
+    if checked.verified:
+        return load_clip_state(checked.path, checked.sha256)
+    return W.read_tensors(checked.path)
+
+
 def load_clip_text(text_tower: nn.Module, path: str | Path, sha256: str) -> LoadReport:
     state = {k: v.float() for k, v in text_state_from_clip(load_clip_state(path, sha256)).items()}
     return strict_load(text_tower, state, [])

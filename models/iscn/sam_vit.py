@@ -4,6 +4,8 @@ positions, conv neck), written with the same parameter names as ``ImageEncoderVi
 
 from __future__ import annotations
 
+from typing import Callable, Optional
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -120,14 +122,18 @@ class SamViTEncoder(nn.Module):
                                   LayerNorm2d(cfg.out_chans))
         self.out_channels = cfg.out_chans
         self.stride = cfg.patch_size
+        self.img_size = cfg.img_size
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, on_block: Optional[Callable[[int, int], None]] = None) -> torch.Tensor:
+        """``on_block(done, total)`` is called after every block (progress; it may raise to cancel)."""
         x = self.patch_embed(x)
         pos = self.pos_embed
         if pos.shape[1:3] != x.shape[1:3]:
             pos = F.interpolate(pos.permute(0, 3, 1, 2), size=x.shape[1:3], mode="bicubic",
                                 align_corners=False).permute(0, 2, 3, 1)
         x = x + pos
-        for blk in self.blocks:
+        for i, blk in enumerate(self.blocks):
             x = blk(x)
+            if on_block is not None:
+                on_block(i + 1, len(self.blocks))
         return self.neck(x.permute(0, 3, 1, 2))

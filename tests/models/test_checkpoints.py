@@ -65,12 +65,16 @@ def test_sam_checkpoint_of_another_size_is_refused(tmp_path):
 
 
 def test_segment_anything_package_has_the_same_keys():
+    from mattestudio.models.torchvision_compat import ensure_torchvision
+
+    ensure_torchvision()  # segment-anything imports torchvision
     sam = pytest.importorskip("segment_anything.modeling.image_encoder",
                               reason="optional package segment-anything is not installed")
     cfg = SAM_VIT["vit_tiny"]
     ref = sam.ImageEncoderViT(img_size=cfg.img_size, embed_dim=cfg.embed_dim, depth=cfg.depth,
                               num_heads=cfg.num_heads, out_chans=cfg.out_chans, use_rel_pos=True,
-                              window_size=cfg.window_size, global_attn_indexes=cfg.global_attn_indexes)
+                              window_size=cfg.window_size, global_attn_indexes=cfg.global_attn_indexes,
+                              norm_layer=lambda d: torch.nn.LayerNorm(d, eps=1e-6))  # as build_sam builds it
     ours = SamViTEncoder(cfg)
     ours.load_state_dict(ref.state_dict(), strict=True)
     x = torch.randn(1, 3, 64, 64)
