@@ -21,9 +21,9 @@ from mattestudio.models.protocol import (CancelFn, ProgressFn, RefineRequest, Se
 
 from .exclusive import exclusive_alphas
 from .prompts import Prompt, PromptError, to_prompt_set
-from .raster import conflict_map, rasterise
+from .raster import conflict_map, rasterise, soft_pixels
 from .results import PackedResult, RoundResult, quantise16
-from .trimap import trimap_from_prob
+from .trimap import cover_soft, trimap_from_prob
 
 #: rounds per instance whose results are kept (older rounds keep their prompts but can no longer be undone to)
 HISTORY_LIMIT = 50
@@ -108,6 +108,7 @@ class RoundTicket:
             prev_prob=None if prev is None else prev.prob,
             prev_logits=None if prev is None else prev.logits,
             image_key=self.image_key,
+            soft=soft_pixels(self.history, h, w),
         )
 
 
@@ -222,16 +223,19 @@ class Session:
         segmenter = ticket.segmenter or self.segmenter
         seg = segmenter.segment(req, lambda f, m="": progress(0.5 * f, m), cancel)
         t1 = time.perf_counter()
-        ref, trimap, alpha_seconds = self._refine(seg.prob, lambda f, m="": progress(0.5 + 0.5 * f, m), cancel)
+        prob = cover_soft(seg.prob, req.soft)  # soft strokes: inside the mask, unknown in the trimap
+        ref, trimap, alpha_seconds = self._refine(prob, lambda f, m="": progress(0.5 + 0.5 * f, m), cancel,
+                                                  req.soft)
         t2 = time.perf_counter()
         progress(1.0, "done")
         warnings = list(seg.info.get("warnings", [])) + list(ref.info.get("warnings", []))
         # results live on the 16-bit grid of their packed form, so undo/redo and project files restore them exactly
         # (a UI calls ``result.pack()`` on its worker too, so that committing never encodes on the GUI thread)
-        return RoundResult(quantise16(seg.prob), quantise16(ref.alpha), req.conflict, trimap,
+        return RoundResult(quantise16(prob), quantise16(ref.alpha), req.conflict, trimap,
                            seg.logits, t1 - t0, t2 - t1, warnings, alpha_seconds=alpha_seconds)
 
-    def _refine(self, prob: np.ndarray, progress: ProgressFn, cancel: CancelFn) -> tuple:
+    def _refine(self, prob: np.ndarray, progress: ProgressFn, cancel: CancelFn,
+                soft: np.ndarray | None = None) -> tuple:
         """The refiner's result, the round's trimap and the refiner call's own seconds. A refiner that does not read
         the trimap (``uses_trimap = False``) gets none; the trimap (for display and the project file) is computed after
         it, or beside it on another thread when the refiner's work runs on an accelerator (on a CPU the two would only
@@ -239,18 +243,18 @@ class Session:
 
         def timed(trimap: np.ndarray | None) -> tuple:
             t = time.perf_counter()
-            ref = self.refiner.refine(RefineRequest(self.image, prob, trimap, self.key), progress, cancel)
+            ref = self.refiner.refine(RefineRequest(self.image, prob, trimap, self.key, soft), progress, cancel)
             return ref, time.perf_counter() - t
 
         if getattr(self.refiner, "uses_trimap", True):
-            trimap = trimap_from_prob(self.image, prob)
+            trimap = trimap_from_prob(self.image, prob, soft=soft)
             ref, seconds = timed(trimap)
         elif not getattr(self.refiner, "on_accelerator", False):
             ref, seconds = timed(None)
-            trimap = trimap_from_prob(self.image, prob)
+            trimap = trimap_from_prob(self.image, prob, soft=soft)
         else:
             with ThreadPoolExecutor(1, thread_name_prefix="trimap") as pool:
-                job = pool.submit(trimap_from_prob, self.image, prob)
+                job = pool.submit(trimap_from_prob, self.image, prob, soft=soft)
                 ref, seconds = timed(None)
                 trimap = job.result()
         return ref, trimap, seconds

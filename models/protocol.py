@@ -54,10 +54,11 @@ class PromptSet:
     strokes: tuple[Stroke, ...] = ()
     boxes: tuple[tuple[float, float, float, float], ...] = ()  # (x0, y0, x1, y1)
     texts: tuple[str, ...] = ()
+    soft: tuple[Stroke, ...] = ()  # soft (unknown) brush strokes: inside the instance, alpha to be solved there
 
     @property
     def empty(self) -> bool:
-        return len(self.clicks) == 0 and not self.strokes and not self.boxes and not self.texts
+        return len(self.clicks) == 0 and not self.strokes and not self.boxes and not self.texts and not self.soft
 
 
 @dataclass
@@ -71,6 +72,9 @@ class SegmentRequest:
     prev_prob: Optional[np.ndarray] = None  # H x W float32 in [0, 1], previous round's probability
     prev_logits: Optional[np.ndarray] = None  # back-end specific low-resolution logits of the previous round
     image_key: str = ""  # stable id of the image, for encode-once caches
+    # H x W bool: pixels under the soft strokes of all rounds. The session itself makes the result's mask cover them
+    # and the trimap unknown there, whatever the segmenter answers; a back-end may read them, none has to.
+    soft: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -90,6 +94,7 @@ class RefineRequest:
     prob: np.ndarray  # H x W float32 coarse probability
     trimap: np.ndarray | None  # H x W uint8: 0 bg, 128 unknown, 255 fg; None for a refiner with uses_trimap False
     image_key: str = ""
+    soft: Optional[np.ndarray] = None  # H x W bool: pixels painted soft (unknown in the trimap, prob 0.5)
 
 
 @dataclass
