@@ -117,8 +117,8 @@ def test_soft_strokes_mix_with_every_type_undo_per_stroke_and_stay_exclusive(dis
     s.run_round("a")
     s.run_round("b", [Box(50, 30, 110, 90), Soft(((60.0, 40.0), (100.0, 40.0)), 4)])
     alphas = s.alphas()
-    overlap = (alphas["a"] > 0.05) & (alphas["b"] > 0.05)
-    assert overlap.sum() > 500  # both instances claim the disc ...
+    raw = [s.instance(n).result.alpha for n in "ab"]
+    assert ((raw[0] + raw[1]) > 1.2).sum() > 500  # both instances claim the disc ...
     assert (alphas["a"] + alphas["b"] <= 1.0 + 1e-6).all()  # ... and still share at most 1
     # per instance: each one's trimap is unknown under its own strokes only
     assert (s.instance("a").result.trimap[60, 60:101] == UNKNOWN).all()
