@@ -53,6 +53,8 @@ class RoundResult:
     warnings: list[str] = field(default_factory=list)
     alpha_seconds: float = 0.0  # the refiner's call alone (a part of refine_seconds)
     _packed: "PackedResult | None" = field(default=None, repr=False, compare=False)
+    #: reduced copies for previews (instance_alphas.py), by size
+    previews: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def mask(self) -> np.ndarray:

@@ -19,7 +19,8 @@ from mattestudio.models import registry
 from mattestudio.models.protocol import (CancelFn, ProgressFn, RefineRequest, SegmentRequest, never_cancel,
                                          no_progress)
 
-from .exclusive import exclusive_alphas
+from .edge import EdgeSettings
+from .instance_alphas import AlphaSource, edged_alphas
 from .prompts import Prompt, PromptError, to_prompt_set
 from .raster import conflict_map, rasterise, soft_pixels
 from .results import PackedResult, RoundResult, quantise16
@@ -69,6 +70,7 @@ class Instance:
     pending: list[Prompt] = field(default_factory=list)
     pending_redo: list[Prompt] = field(default_factory=list)
     generation: int = 0
+    edge: EdgeSettings = field(default_factory=EdgeSettings)  # edge controls, applied to the alpha non-destructively
 
     def all_prompts(self) -> list[Prompt]:
         return [p for r in self.rounds for p in r.prompts]
@@ -319,25 +321,17 @@ class Session:
 
     # ----------------------------------------------------------------- results
     def alphas(self) -> dict[str, np.ndarray]:
-        """Current alpha of every instance with a result, made exclusive (per pixel sum <= 1)."""
+        """Current alpha of every instance with a result, after its edge controls, made exclusive (per pixel sum
+        <= 1)."""
         return self.alphas_snapshot()()
 
-    def alphas_snapshot(self) -> Callable[[], dict[str, np.ndarray]]:
+    def alphas_snapshot(self, size: tuple[int, int] | None = None) -> Callable[[], dict[str, np.ndarray]]:
         """What :meth:`alphas` needs, taken now, as a function that may run later on another thread (results and
-        prompts are immutable; later rounds do not change the snapshot)."""
-        items = [(name, inst.result, tuple(inst.all_prompts())) for name, inst in self.instances.items()
-                 if inst.result is not None]
-        h, w = self.height, self.width
-
-        def compute() -> dict[str, np.ndarray]:
-            alphas, support = [], []
-            for _, res, prompts in items:
-                pos, neg = rasterise(prompts, h, w)
-                alphas.append(res.alpha)
-                support.append(res.prob + pos.astype(np.float32) - neg.astype(np.float32))
-            return dict(zip([name for name, _, _ in items], exclusive_alphas(alphas, support)))
-
-        return compute
+        prompts are immutable; later rounds do not change the snapshot); with ``size`` (width, height) it gives them
+        at that preview size."""
+        sources = [AlphaSource(name, inst.result, tuple(inst.all_prompts()), inst.edge)
+                   for name, inst in self.instances.items() if inst.result is not None]
+        return lambda: edged_alphas(sources, size)
 
 
 __all__ = ["Session", "SessionError", "Instance", "Round", "RoundTicket", "RoundResult", "PromptError",

@@ -1,0 +1,172 @@
+"""Edge controls (Select and Mask style), applied after the refiner to one instance's alpha, non-destructively.
+
+Order: Smooth, Feather, Contrast, Shift Edge (then instance exclusivity); Decontaminate Colours acts on the foreground
+colours of a cut-out. Sizes are full-resolution image pixels; ``scale`` (< 1 for a preview drawn at a reduced size)
+shrinks them with the image, so a preview looks like the export. The default settings return the alpha unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+import cv2
+import numpy as np
+
+#: ranges of the controls
+MAX_SMOOTH, MAX_FEATHER, MAX_CONTRAST, MAX_SHIFT, MAX_DECONTAMINATE = 100.0, 250.0, 100.0, 100.0, 100.0
+#: Shift Edge at +-100 % moves the edge by this share of the image diagonal; Smooth at 100 blurs the outline by
+#: half of it (sigma) before its sharpness is restored
+SHIFT_DIAGONAL = 0.01
+SMOOTH_DIAGONAL = 0.005
+#: Decontaminate Colours takes the colour of the opaque pixels (alpha >= this) within this share of the diagonal
+OPAQUE = 0.98
+DECONTAMINATE_DIAGONAL = 0.01
+#: Gaussian blurs wider than this sigma (px) run on a reduced copy (the result is smooth at that scale anyway)
+DIRECT_SIGMA = 6.0
+
+_LIMITS = {"smooth": (0.0, MAX_SMOOTH), "feather": (0.0, MAX_FEATHER), "contrast": (0.0, MAX_CONTRAST),
+           "shift": (-MAX_SHIFT, MAX_SHIFT), "decontaminate": (0.0, MAX_DECONTAMINATE)}
+
+
+class EdgeError(ValueError):
+    """Edge settings out of range or malformed; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    smooth: float = 0.0  # 0..100: a smoother outline (jags and small dents removed), sharpness kept
+    feather: float = 0.0  # px: Gaussian blur of the alpha (sigma)
+    contrast: float = 0.0  # 0..100 %: a harder edge (100 = a binary one)
+    shift: float = 0.0  # -100..100 %: the edge moves in (-) or out (+), 100 % = 1 % of the image diagonal
+    decontaminate: float = 0.0  # 0..100 %: edge colours replaced by the colour of nearby opaque pixels (cut-outs)
+
+    def __post_init__(self):
+        for name, (lo, hi) in _LIMITS.items():
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+                raise EdgeError(f"edge '{name}' must be a number, got {type(v).__name__}")
+            v = float(v)
+            if not math.isfinite(v) or not lo <= v <= hi:
+                raise EdgeError(f"edge '{name}' {v:g} is outside {lo:g}..{hi:g}")
+            object.__setattr__(self, name, v)
+
+    @property
+    def alpha_identity(self) -> bool:
+        """True when the alpha passes unchanged (decontamination only touches colours)."""
+        return self.smooth == 0 and self.feather == 0 and self.contrast == 0 and self.shift == 0
+
+    @property
+    def identity(self) -> bool:
+        return self.alpha_identity and self.decontaminate == 0
+
+    def to_dict(self) -> dict:
+        """The settings that differ from the defaults (the JSON and project form)."""
+        return {k: v for k, v in asdict(self).items() if v != 0}
+
+    @classmethod
+    def from_dict(cls, d: object) -> "EdgeSettings":
+        if not isinstance(d, dict):
+            raise EdgeError("'edge' must be an object such as {\"feather\": 2}")
+        unknown = set(d) - {f.name for f in fields(cls)}
+        if unknown:
+            raise EdgeError(f"unknown edge control(s) {', '.join(sorted(ascii(k)[:40] for k in unknown))} (use "
+                            f"{', '.join(_LIMITS)})")
+        return cls(**d)
+
+    def replace(self, **changes) -> "EdgeSettings":
+        return EdgeSettings(**{**asdict(self), **changes})
+
+
+def parse_edge(text: str) -> EdgeSettings:
+    """``feather=2,shift=-20`` (the command line form) -> settings."""
+    values: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise EdgeError(f"edge setting '{part}' must look like name=value (e.g. feather=2)")
+        try:
+            values[key.strip()] = float(value)
+        except ValueError:
+            raise EdgeError(f"edge setting '{part}': '{value}' is not a number") from None
+    return EdgeSettings.from_dict(values)
+
+
+def diagonal(shape: tuple[int, ...]) -> float:
+    return math.hypot(shape[0], shape[1])
+
+
+def gaussian(a: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur of ``a`` (H x W or H x W x C float32); wide blurs run on a reduced copy."""
+    if sigma <= 0:
+        return a
+    if sigma <= DIRECT_SIGMA:
+        return cv2.GaussianBlur(a, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+    f = sigma / DIRECT_SIGMA
+    h, w = a.shape[:2]
+    small = cv2.resize(a, (max(1, round(w / f)), max(1, round(h / f))), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), DIRECT_SIGMA, borderType=cv2.BORDER_REFLECT)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _morph_step(a: np.ndarray, grow: bool, index: int) -> np.ndarray:
+    """Step ``index`` of a run of one-pixel grey dilations (erosions): a cross, then a 3x3 square, alternating, so
+    that ``n`` steps make a near-disk of radius ``n`` that moves a straight edge by exactly ``n`` pixels."""
+    kernel = np.ones((3, 3), np.uint8) if index % 2 else cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    return (cv2.dilate if grow else cv2.erode)(a, kernel, borderType=cv2.BORDER_REPLICATE)
+
+
+def shift_edge(a: np.ndarray, px: float) -> np.ndarray:
+    """Every level of ``a`` moved outwards by ``px`` pixels (inwards when negative); a fraction blends two steps."""
+    grow, n = px > 0, abs(px)
+    whole = int(math.floor(n))
+    for i in range(whole):
+        a = _morph_step(a, grow, i)
+    frac = n - whole
+    if frac < 1e-6:
+        return a
+    return (1.0 - frac) * a + frac * _morph_step(a, grow, whole)
+
+
+def apply_edge(alpha: np.ndarray, settings: EdgeSettings, scale: float = 1.0,
+               full_shape: tuple[int, int] | None = None) -> np.ndarray:
+    """The alpha after Smooth, Feather, Contrast and Shift Edge. ``alpha`` may be a preview of a larger image:
+    ``scale`` is its size over the full image's, ``full_shape`` the full image's (H, W) (default: ``alpha``'s own).
+    Default settings return ``alpha`` itself, untouched."""
+    if settings.alpha_identity:
+        return alpha
+    diag = diagonal(full_shape or alpha.shape)
+    a = alpha.astype(np.float32, copy=True)
+    if settings.smooth > 0:
+        sigma = settings.smooth / MAX_SMOOTH * SMOOTH_DIAGONAL * diag * scale
+        if sigma > 0.3:
+            # blurring rounds the outline; the gain brings a hard edge's slope back (a blurred step has slope
+            # 1 / (sigma sqrt(2 pi)) at its middle)
+            a = np.clip(0.5 + (gaussian(a, sigma) - 0.5) * max(1.0, sigma * math.sqrt(2 * math.pi)), 0.0, 1.0)
+    if settings.feather > 0:
+        a = gaussian(a, settings.feather * scale)
+    if settings.contrast > 0:
+        gain = 1.0 / max(1e-3, 1.0 - 0.99 * settings.contrast / MAX_CONTRAST)
+        a = 0.5 + (a - 0.5) * gain
+    if settings.shift != 0:
+        a = shift_edge(a, settings.shift / MAX_SHIFT * SHIFT_DIAGONAL * diag * scale)
+    return np.clip(a, 0.0, 1.0).astype(np.float32)
+
+
+def decontaminate(colours: np.ndarray, alpha: np.ndarray, amount: float, scale: float = 1.0,
+                  full_shape: tuple[int, int] | None = None) -> np.ndarray:
+    """Foreground ``colours`` (H x W x 3 float in [0, 1]) whose partly transparent pixels take on the colour of the
+    opaque pixels nearby, by ``amount`` (0..100 %): fully where alpha <= 0.5, fading out towards alpha = 1. Colour
+    fringes of the old background disappear from the cut-out."""
+    if amount <= 0:
+        return colours
+    opaque = (alpha >= OPAQUE).astype(np.float32)
+    if not opaque.any():
+        return colours
+    sigma = max(1.0, DECONTAMINATE_DIAGONAL * diagonal(full_shape or alpha.shape) * scale)
+    weight = gaussian(opaque, sigma)
+    near = gaussian(colours.astype(np.float32) * opaque[..., None], sigma) / np.maximum(weight, 1e-6)[..., None]
+    w = (amount / MAX_DECONTAMINATE) * np.clip(2.0 * (1.0 - alpha), 0.0, 1.0) * (weight > 1e-4)
+    return (colours + w[..., None] * (near - colours)).astype(np.float32)
