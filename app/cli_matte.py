@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     overs = _targets(args.over, names, "--over") if args.over else {}
     colour = parse_colour(args.over_colour)  # an ExportError: one line, status 2
     try:
-        edge_override = parse_edge(args.edge).to_dict() if args.edge else {}
+        edge_override = parse_edge(args.edge) if args.edge else {}
     except EdgeError as exc:
         raise CliError(f"--edge: {exc}") from None
     if args.save_project and not args.save_project.endswith(".mattes"):

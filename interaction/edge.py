@@ -78,8 +78,9 @@ class EdgeSettings:
         return EdgeSettings(**{**asdict(self), **changes})
 
 
-def parse_edge(text: str) -> EdgeSettings:
-    """``feather=2,shift=-20`` (the command line form) -> settings."""
+def parse_edge(text: str) -> dict[str, float]:
+    """``feather=2,shift=-20`` (the command line form) -> the controls it names, validated (``EdgeSettings.replace``
+    applies them over other settings)."""
     values: dict[str, float] = {}
     for part in (p.strip() for p in text.split(",")):
         if not part:
@@ -91,7 +92,8 @@ def parse_edge(text: str) -> EdgeSettings:
             values[key.strip()] = float(value)
         except ValueError:
             raise EdgeError(f"edge setting '{part}': '{value}' is not a number") from None
-    return EdgeSettings.from_dict(values)
+    EdgeSettings.from_dict(values)
+    return values
 
 
 def diagonal(shape: tuple[int, ...]) -> float:

@@ -126,7 +126,8 @@ def test_edge_in_the_prompts_json_and_on_the_command_line():
     with pytest.raises(PromptError, match="instance 'a': edge 'feather' -2 is outside"):
         parse_prompts({"instances": [{"name": "a", "rounds": [[{"type": "text", "text": "x"}]],
                                       "edge": {"feather": -2}}]})
-    assert parse_edge("feather=2, shift=-20") == EdgeSettings(feather=2, shift=-20)
+    assert parse_edge("feather=2, shift=0") == {"feather": 2.0, "shift": 0.0}
+    assert a.edge.replace(**parse_edge("feather=0")) == EdgeSettings(shift=-20)
     with pytest.raises(EdgeError, match="name=value"):
         parse_edge("feather")
     with pytest.raises(EdgeError, match="not a number"):
