@@ -56,6 +56,7 @@ class Controller(QObject):
         self.project_path: Path | None = None
         self.current: str | None = None
         self.dirty = False
+        self.last_refusal = ""  # why the latest refused edit was refused (also shown as a status message)
         self.image_id = 0
         self._latest_open: Job | None = None
         self._round_id = 0
@@ -144,7 +145,8 @@ class Controller(QObject):
         try:
             return fn(*args)
         except USER_ERRORS as exc:
-            self.status.emit(error_text(exc))
+            self.last_refusal = error_text(exc)
+            self.status.emit(self.last_refusal)
             return None
 
     def add_prompt(self, prompt: Prompt) -> bool:
@@ -243,9 +245,11 @@ class Controller(QObject):
         """Run the open round of the current instance on the worker (a running round of it is superseded)."""
         self.auto_timer.stop()
         if self.session is None or self.current is None:
+            self.last_refusal = "open an image first"
             return None
         if not self.instance().pending:
-            self.status.emit("add a click, scribble, box or text first")
+            self.last_refusal = "the open round has no prompts: add a click, scribble, box, soft stroke or text first"
+            self.status.emit(self.last_refusal)
             return None
         return self._start_round(self._guard(self.session.begin_round, self.current))
 

@@ -57,6 +57,7 @@ class MainWindow(FileActions, QMainWindow):
         self.actions = build_actions(self, self._handlers())
         self._build_bars()
         self._connect()
+        self.canvas.set_brush(settings.soft_radius, ToolKind.SOFT)
         self.canvas.set_brush(settings.brush_radius)
         self.actions["tool_click"].setChecked(True)
         self.set_tool(ToolKind.CLICK)
@@ -87,6 +88,7 @@ class MainWindow(FileActions, QMainWindow):
             "tool_click": lambda: self.set_tool(ToolKind.CLICK),
             "tool_scribble": lambda: self.set_tool(ToolKind.SCRIBBLE),
             "tool_box": lambda: self.set_tool(ToolKind.BOX), "tool_pan": lambda: self.set_tool(ToolKind.PAN),
+            "tool_soft": lambda: self.set_tool(ToolKind.SOFT),
             "text_prompt": lambda: self.text_edit.setFocus(),
             "brush_smaller": lambda: self.canvas.grow_brush(-1), "brush_larger": lambda: self.canvas.grow_brush(1),
             "zoom_in": self.canvas.zoom_in, "zoom_out": self.canvas.zoom_out, "fit": self.canvas.fit,
@@ -106,7 +108,7 @@ class MainWindow(FileActions, QMainWindow):
         for k in ("undo", "redo", "run", "auto", "cancel", "add_instance", "delete_instance"):
             edit.addAction(a[k])
         tools = self.menuBar().addMenu("&Tools")
-        for k in ("tool_click", "tool_scribble", "tool_box", "tool_pan", "text_prompt", "brush_smaller",
+        for k in ("tool_click", "tool_scribble", "tool_box", "tool_soft", "tool_pan", "text_prompt", "brush_smaller",
                   "brush_larger"):
             tools.addAction(a[k])
         view = self.menuBar().addMenu("&View")
@@ -115,7 +117,7 @@ class MainWindow(FileActions, QMainWindow):
         bar = QToolBar("Main")
         bar.setObjectName("mainToolBar")
         for k in ("open", "save", "export", None, "undo", "redo", None, "tool_click", "tool_scribble", "tool_box",
-                  "tool_pan", None, "run", "auto", "cancel", None, "zoom_in", "zoom_out", "fit", "actual_size"):
+                  "tool_soft", "tool_pan", None, "run", "auto", "cancel", None, "zoom_in", "zoom_out", "fit", "actual_size"):
             bar.addSeparator() if k is None else bar.addAction(a[k])
         self.addToolBar(bar)
         prompt_bar = QToolBar("Text prompt")
@@ -175,8 +177,12 @@ class MainWindow(FileActions, QMainWindow):
         self.actions[f"tool_{kind.value}"].setChecked(True)
 
     def _brush_changed(self, r: float) -> None:
-        self.brush_label.setText(f"brush {r:.0f} px")
-        self.settings.brush_radius = r
+        if self.canvas.tools.brush == ToolKind.SOFT:
+            self.brush_label.setText(f"soft brush {r:.0f} px")
+            self.settings.soft_radius = r
+        else:
+            self.brush_label.setText(f"brush {r:.0f} px")
+            self.settings.brush_radius = r
 
     def add_text_prompt(self) -> None:
         text = self.text_edit.text()

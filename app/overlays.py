@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+import math
+
+import cv2
 import numpy as np
 from PySide6.QtGui import QImage
 
@@ -17,6 +20,11 @@ CONFLICT_TO_BG = (240, 40, 200)
 UNKNOWN_BAND = (255, 210, 0)
 #: opacity of a tint where the alpha is 1 (the layer's own opacity slider multiplies it)
 TINT_STRENGTH = 0.6
+#: the mask's outline: dashes of these two colours (visible over any photo and any tint), this many px long, about
+#: one px thick per this many px of the image diagonal (at least one)
+OUTLINE_COLOURS = ((255, 255, 255), (0, 0, 0))
+OUTLINE_DASH = 6
+OUTLINE_PER_DIAGONAL = 800.0
 
 
 class Overlay(str, Enum):
@@ -86,7 +94,9 @@ def alpha_grey(alpha: np.ndarray) -> np.ndarray:
 
 
 def mask_tint(layers: list[InstanceLayer], height: int, width: int) -> np.ndarray:
-    """Each instance's alpha tinted in its colour (alphas are exclusive, so tints add up without overflow)."""
+    """Each instance's alpha tinted in its colour (alphas are exclusive, so tints add up without overflow), and the
+    outline of each instance's alpha >= 0.5 in black and white dashes: a tint alone vanishes where the subject has the
+    instance's colour (a red tint on an orange suit), the outline does not."""
     rgb = np.zeros((height, width, 3), np.float32)
     cover = np.zeros((height, width), np.float32)
     for layer in layers:
@@ -94,7 +104,25 @@ def mask_tint(layers: list[InstanceLayer], height: int, width: int) -> np.ndarra
         cover += layer.alpha
     cover = np.clip(cover, 0.0, 1.0)
     rgb = rgb / np.maximum(cover, 1e-6)[..., None]
-    return _rgba(np.clip(rgb + 0.5, 0, 255).astype(np.uint8), (cover * TINT_STRENGTH * 255 + 0.5).astype(np.uint8))
+    out = _rgba(np.clip(rgb + 0.5, 0, 255).astype(np.uint8), (cover * TINT_STRENGTH * 255 + 0.5).astype(np.uint8))
+    line = outline([layer.alpha >= 0.5 for layer in layers], height, width)
+    yy, xx = np.nonzero(line)
+    dark = ((xx + yy) // OUTLINE_DASH) % 2 == 1
+    out[yy, xx, :3] = np.where(dark[:, None], OUTLINE_COLOURS[1], OUTLINE_COLOURS[0])
+    out[yy, xx, 3] = 255
+    return out
+
+
+def outline(masks: list[np.ndarray], height: int, width: int) -> np.ndarray:
+    """Pixels (H x W bool) along the boundary of each mask, inside it, about one px thick per
+    :data:`OUTLINE_PER_DIAGONAL` px of the diagonal."""
+    thick = max(1, round(math.hypot(height, width) / OUTLINE_PER_DIAGONAL))
+    kernel = np.ones((2 * thick + 1, 2 * thick + 1), np.uint8)
+    line = np.zeros((height, width), bool)
+    for m in masks:
+        m8 = m.astype(np.uint8)
+        line |= m & (cv2.erode(m8, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=1) == 0)
+    return line
 
 
 def conflict_colours(conflict: np.ndarray) -> np.ndarray:

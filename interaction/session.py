@@ -31,7 +31,9 @@ HISTORY_LIMIT = 50
 #: undone prompts of the open round that can be redone
 PROMPT_REDO_LIMIT = 200
 
-PALETTE = [(230, 60, 60), (60, 140, 230), (60, 190, 90), (240, 170, 40), (170, 80, 220), (40, 200, 200),
+#: instance colours in order of use; blue first, which stands out against skin, hair and the warm colours of most
+#: first subjects
+PALETTE = [(60, 140, 230), (230, 60, 60), (60, 190, 90), (240, 170, 40), (170, 80, 220), (40, 200, 200),
            (230, 100, 170), (150, 150, 60)]
 
 
