@@ -92,7 +92,10 @@ class Canvas(QGraphicsView):
         return self.tools.width, self.tools.height
 
     def set_overlay(self, kind: Overlay, image: QImage | None) -> None:
-        self.layers[kind].setPixmap(QPixmap() if image is None else QPixmap.fromImage(image))
+        """Show ``image`` as layer ``kind``; an image smaller than the photo (a preview) is stretched over it."""
+        item = self.layers[kind]
+        item.setPixmap(QPixmap() if image is None else QPixmap.fromImage(image))
+        item.setScale(1.0 if image is None or image.width() == 0 else self.image_size[0] / image.width())
 
     def set_overlay_visible(self, kind: Overlay, visible: bool) -> None:
         (self.markers if kind == Overlay.MARKERS else self.layers[kind]).setVisible(visible)

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from mattestudio.interaction.backends import auto_round, replace_backends
+from mattestudio.interaction.edge import EdgeSettings
 from mattestudio.interaction.errors import USER_ERRORS
 from mattestudio.interaction.imageio import load_image
 from mattestudio.interaction.prompts import Prompt
@@ -39,6 +40,7 @@ class Controller(QObject):
     sessionChanged = Signal()  # a new image or project is open
     stateChanged = Signal()  # instances, rounds or pending prompts changed
     resultChanged = Signal()  # some instance's result changed (overlays must be redrawn)
+    edgeChanged = Signal()  # an instance's edge controls changed (overlays: a quick preview, then the full view)
     busyChanged = Signal(bool)
     progress = Signal(float, str)
     status = Signal(str)
@@ -237,6 +239,16 @@ class Controller(QObject):
             self.stateChanged.emit()
             self.resultChanged.emit()
 
+    def set_edge(self, settings: EdgeSettings, name: str | None = None) -> None:
+        """The edge controls of ``name`` (default: the current instance); non-destructive, the alpha stays."""
+        if self.session is None or self.current is None:
+            return
+        inst = self.instance(name)
+        if inst.edge != settings:
+            inst.edge = settings
+            self.dirty = True
+            self.edgeChanged.emit()
+
     def rounds(self, name: str | None = None) -> list[RoundRow]:
         return [RoundRow(i + 1, prompt_counts(r.prompts)) for i, r in enumerate(self.instance(name).rounds)]
 
@@ -282,7 +294,10 @@ class Controller(QObject):
     # ------------------------------------------------------------------ files
     def export(self, options: ExportOptions) -> list[Path]:
         session = self._need()
-        return write_exports(session.image, session.alphas(), options, self.current)
+        insts = session.instances.values()
+        return write_exports(session.image, session.alphas(), options, self.current,
+                             masks={i.name: i.result.mask for i in insts if i.result is not None},
+                             decontaminate={i.name: i.edge.decontaminate for i in insts})
 
     def save_project(self, path: str | Path) -> Path:
         from mattestudio.interaction.project import save_project

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
+import cv2
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
+
+from mattestudio.interaction.edge import decontaminate
 
 from . import overlays as ov
 
@@ -27,7 +30,9 @@ ALPHA_OVERLAYS = (ov.Overlay.COMPOSITE, ov.Overlay.ALPHA, ov.Overlay.MASK)
 
 @dataclass(frozen=True)
 class OverlayRequest:
-    """Everything one render needs, snapshotted on the GUI thread (arrays are not modified afterwards)."""
+    """Everything one render needs, snapshotted on the GUI thread (arrays are not modified afterwards). For a preview
+    (while an edge slider moves) ``image`` is a reduced copy of the photo and ``alphas`` gives alphas of its size;
+    ``full_shape`` is then the photo's own (H, W), and the trimap and conflict map are reduced to match."""
 
     image: np.ndarray
     alphas: Callable[[], dict[str, np.ndarray]]  # exclusive alphas per instance (runs on the render thread)
@@ -36,6 +41,29 @@ class OverlayRequest:
     conflict: np.ndarray | None
     visible: dict[ov.Overlay, bool]
     background: tuple[int, int, int] | None
+    decontaminate: dict[str, float] = field(default_factory=dict)  # per instance, 0..100 % (the composite's colours)
+    full_shape: tuple[int, int] | None = None
+
+
+def _fit(a: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A label map at the size of ``shape`` (nearest neighbour: labels stay labels)."""
+    if a is None or a.shape[:2] == shape[:2]:
+        return a
+    return cv2.resize(a, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+
+
+def _premultiplied(req: OverlayRequest, layers: list[ov.InstanceLayer]) -> np.ndarray | None:
+    """Sum of alpha x foreground colour over the instances when some decontaminate their colours, else None."""
+    if not any(req.decontaminate.get(layer.name, 0.0) > 0 for layer in layers):
+        return None
+    h, w = req.image.shape[:2]
+    photo = req.image.astype(np.float32) / 255.0
+    scale = w / req.full_shape[1] if req.full_shape else 1.0
+    out = np.zeros((h, w, 3), np.float32)
+    for layer in layers:
+        fg = decontaminate(photo, layer.alpha, req.decontaminate.get(layer.name, 0.0), scale, req.full_shape)
+        out += layer.alpha[..., None] * fg
+    return out * 255.0
 
 
 def render(req: OverlayRequest) -> dict[ov.Overlay, QImage | None]:
@@ -47,12 +75,14 @@ def render(req: OverlayRequest) -> dict[ov.Overlay, QImage | None]:
         layers = [ov.InstanceLayer(n, req.colours[n], a) for n, a in req.alphas().items()]
     union = ov.union_alpha(layers, h, w) if layers and (vis.get(ov.Overlay.COMPOSITE) or vis.get(ov.Overlay.ALPHA)) \
         else None
+    trimap, conflict = _fit(req.trimap, (h, w)), _fit(req.conflict, (h, w))
     makers = {
-        ov.Overlay.COMPOSITE: lambda: ov.composite(req.image, union, req.background) if layers else None,
+        ov.Overlay.COMPOSITE: lambda: ov.composite(req.image, union, req.background, _premultiplied(req, layers))
+        if layers else None,
         ov.Overlay.ALPHA: lambda: ov.alpha_grey(union) if layers else None,
         ov.Overlay.MASK: lambda: ov.mask_tint(layers, h, w) if layers else None,
-        ov.Overlay.TRIMAP: lambda: None if req.trimap is None else ov.unknown_band(req.trimap),
-        ov.Overlay.CONFLICT: lambda: None if req.conflict is None else ov.conflict_colours(req.conflict),
+        ov.Overlay.TRIMAP: lambda: None if trimap is None else ov.unknown_band(trimap),
+        ov.Overlay.CONFLICT: lambda: None if conflict is None else ov.conflict_colours(conflict),
     }
     out: dict[ov.Overlay, QImage | None] = {}
     for kind, make in makers.items():

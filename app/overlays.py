@@ -78,13 +78,16 @@ def union_alpha(layers: list[InstanceLayer], height: int, width: int) -> np.ndar
     return np.clip(total, 0.0, 1.0)
 
 
-def composite(image: np.ndarray, alpha: np.ndarray, background: tuple[int, int, int] | None = None) -> np.ndarray:
-    """The cut-out over a checkerboard (``background`` None) or a solid colour, as opaque RGBA."""
+def composite(image: np.ndarray, alpha: np.ndarray, background: tuple[int, int, int] | None = None,
+              premultiplied: np.ndarray | None = None) -> np.ndarray:
+    """The cut-out over a checkerboard (``background`` None) or a solid colour, as opaque RGBA; ``premultiplied``
+    (alpha x foreground colour, 0..255, e.g. decontaminated colours) replaces ``alpha x image``."""
     h, w = alpha.shape
     bg = checkerboard(h, w).astype(np.float32) if background is None else \
         np.broadcast_to(np.array(background, np.float32), (h, w, 3))
     a = alpha[..., None]
-    rgb = a * image.astype(np.float32) + (1.0 - a) * bg
+    front = a * image.astype(np.float32) if premultiplied is None else premultiplied
+    rgb = front + (1.0 - a) * bg
     return _rgba(np.clip(rgb + 0.5, 0, 255).astype(np.uint8), np.full((h, w), 255, np.uint8))
 
 
