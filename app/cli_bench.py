@@ -11,7 +11,8 @@ from mattestudio.app.cli import CliError
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, help="benchmark folder (DIR/image + DIR/alpha or DIR/instances)")
-    p.add_argument("--protocol", default="click", help="click, scribble, box, mixed, text or noc (default click)")
+    p.add_argument("--protocol", default="click", help="click, scribble, box, mixed, text, noc or refine (round 1 a box, round 2 soft strokes "
+                        "where the truth is soft and the result wrong, then clicks; default click)")
     p.add_argument("--rounds", type=int, default=5, help="rounds per image (default 5; box: 1; noc: up to 20 clicks)")
     p.add_argument("--segmenter", default="classic", help="segmenter back-end (default classic)")
     p.add_argument("--refiner", default="classic",
