@@ -31,7 +31,7 @@ TITLE = "MatteStudio"
 STATUS_MS = 6000
 PROGRESS_MAX = 1000
 #: while an edge control moves, the overlays are drawn with this long side (then in full once it rests)
-PREVIEW_SIDE = 1600
+PREVIEW_SIDE = 1280
 #: ... and the full-resolution drawing follows this long after the last move
 FULL_VIEW_MS = 300
 

@@ -18,7 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from mattestudio.interaction.edge import decontaminate
+from mattestudio.interaction.edge import decontamination
 
 from . import overlays as ov
 
@@ -52,18 +52,19 @@ def _fit(a: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray | None:
     return cv2.resize(a, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
 
 
-def _premultiplied(req: OverlayRequest, layers: list[ov.InstanceLayer]) -> np.ndarray | None:
-    """Sum of alpha x foreground colour over the instances when some decontaminate their colours, else None."""
-    if not any(req.decontaminate.get(layer.name, 0.0) > 0 for layer in layers):
-        return None
+def _composite(req: OverlayRequest, layers: list[ov.InstanceLayer], union: np.ndarray) -> np.ndarray:
+    """The composite; where an instance decontaminates its colours, its partly transparent pixels show them (only
+    those pixels are recomputed: alpha x (decontaminated - photo) added to the plain composite)."""
+    out = ov.composite(req.image, union, req.background)
     h, w = req.image.shape[:2]
-    photo = req.image.astype(np.float32) / 255.0
     scale = w / req.full_shape[1] if req.full_shape else 1.0
-    out = np.zeros((h, w, 3), np.float32)
     for layer in layers:
-        fg = decontaminate(photo, layer.alpha, req.decontaminate.get(layer.name, 0.0), scale, req.full_shape)
-        out += layer.alpha[..., None] * fg
-    return out * 255.0
+        change = decontamination(req.image, layer.alpha, req.decontaminate.get(layer.name, 0.0), scale, req.full_shape)
+        if change is not None:
+            (ys, xs), delta = change
+            rgb = out[ys, xs, :3] + layer.alpha[ys, xs, None] * delta
+            out[ys, xs, :3] = np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+    return out
 
 
 def render(req: OverlayRequest) -> dict[ov.Overlay, QImage | None]:
@@ -77,8 +78,7 @@ def render(req: OverlayRequest) -> dict[ov.Overlay, QImage | None]:
         else None
     trimap, conflict = _fit(req.trimap, (h, w)), _fit(req.conflict, (h, w))
     makers = {
-        ov.Overlay.COMPOSITE: lambda: ov.composite(req.image, union, req.background, _premultiplied(req, layers))
-        if layers else None,
+        ov.Overlay.COMPOSITE: lambda: _composite(req, layers, union) if layers else None,
         ov.Overlay.ALPHA: lambda: ov.alpha_grey(union) if layers else None,
         ov.Overlay.MASK: lambda: ov.mask_tint(layers, h, w) if layers else None,
         ov.Overlay.TRIMAP: lambda: None if trimap is None else ov.unknown_band(trimap),

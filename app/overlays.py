@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+import functools
 import math
 
 import cv2
@@ -57,11 +58,15 @@ class InstanceLayer:
     alpha: np.ndarray  # H x W float32, exclusive across instances
 
 
+@functools.lru_cache(maxsize=4)
 def checkerboard(height: int, width: int) -> np.ndarray:
+    """Grey squares of :data:`CHECKER` px (cached: the same size is drawn again at every change; read-only)."""
     yy, xx = np.mgrid[0:height, 0:width]
     light = ((yy // CHECKER + xx // CHECKER) % 2) == 0
     g = np.where(light, CHECKER_LIGHT, CHECKER_DARK).astype(np.uint8)
-    return np.repeat(g[:, :, None], 3, axis=2)
+    out = np.repeat(g[:, :, None], 3, axis=2)
+    out.flags.writeable = False
+    return out
 
 
 def _rgba(rgb: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -71,6 +76,10 @@ def _rgba(rgb: np.ndarray, a: np.ndarray) -> np.ndarray:
     return out
 
 
+def _opaque(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2RGBA)
+
+
 def union_alpha(layers: list[InstanceLayer], height: int, width: int) -> np.ndarray:
     total = np.zeros((height, width), np.float32)
     for layer in layers:
@@ -78,36 +87,33 @@ def union_alpha(layers: list[InstanceLayer], height: int, width: int) -> np.ndar
     return np.clip(total, 0.0, 1.0)
 
 
-def composite(image: np.ndarray, alpha: np.ndarray, background: tuple[int, int, int] | None = None,
-              premultiplied: np.ndarray | None = None) -> np.ndarray:
-    """The cut-out over a checkerboard (``background`` None) or a solid colour, as opaque RGBA; ``premultiplied``
-    (alpha x foreground colour, 0..255, e.g. decontaminated colours) replaces ``alpha x image``."""
+def composite(image: np.ndarray, alpha: np.ndarray, background: tuple[int, int, int] | None = None) -> np.ndarray:
+    """The cut-out over a checkerboard (``background`` None) or a solid colour, as opaque RGBA."""
     h, w = alpha.shape
-    bg = checkerboard(h, w).astype(np.float32) if background is None else \
-        np.broadcast_to(np.array(background, np.float32), (h, w, 3))
-    a = alpha[..., None]
-    front = a * image.astype(np.float32) if premultiplied is None else premultiplied
-    rgb = front + (1.0 - a) * bg
-    return _rgba(np.clip(rgb + 0.5, 0, 255).astype(np.uint8), np.full((h, w), 255, np.uint8))
+    bg = checkerboard(h, w) if background is None else np.full((h, w, 3), background, np.uint8)
+    a = np.ascontiguousarray(alpha, np.float32)
+    return _opaque(cv2.blendLinear(np.ascontiguousarray(image), bg, a, 1.0 - a))
 
 
 def alpha_grey(alpha: np.ndarray) -> np.ndarray:
-    g = np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return _rgba(np.repeat(g[:, :, None], 3, axis=2), np.full(alpha.shape, 255, np.uint8))
+    g = cv2.convertScaleAbs(np.clip(alpha, 0.0, 1.0), alpha=255.0)
+    return cv2.cvtColor(g, cv2.COLOR_GRAY2RGBA)
 
 
 def mask_tint(layers: list[InstanceLayer], height: int, width: int) -> np.ndarray:
     """Each instance's alpha tinted in its colour (alphas are exclusive, so tints add up without overflow), and the
     outline of each instance's alpha >= 0.5 in black and white dashes: a tint alone vanishes where the subject has the
     instance's colour (a red tint on an orange suit), the outline does not."""
-    rgb = np.zeros((height, width, 3), np.float32)
-    cover = np.zeros((height, width), np.float32)
-    for layer in layers:
-        rgb += layer.alpha[..., None] * np.array(layer.colour, np.float32)
-        cover += layer.alpha
-    cover = np.clip(cover, 0.0, 1.0)
-    rgb = rgb / np.maximum(cover, 1e-6)[..., None]
-    out = _rgba(np.clip(rgb + 0.5, 0, 255).astype(np.uint8), (cover * TINT_STRENGTH * 255 + 0.5).astype(np.uint8))
+    cover = union_alpha(layers, height, width)
+    opacity = cv2.convertScaleAbs(cover, alpha=TINT_STRENGTH * 255.0)
+    if len(layers) == 1:
+        out = cv2.merge([np.full((height, width), c, np.uint8) for c in layers[0].colour] + [opacity])
+    else:
+        rgb = np.zeros((height, width, 3), np.float32)
+        for layer in layers:
+            rgb += layer.alpha[..., None] * np.array(layer.colour, np.float32)
+        rgb = np.clip(rgb / np.maximum(cover, 1e-6)[..., None] + 0.5, 0, 255).astype(np.uint8)
+        out = cv2.merge([rgb[..., 0], rgb[..., 1], rgb[..., 2], opacity])
     line = outline([layer.alpha >= 0.5 for layer in layers], height, width)
     yy, xx = np.nonzero(line)
     dark = ((xx + yy) // OUTLINE_DASH) % 2 == 1

@@ -140,7 +140,7 @@ def apply_edge(alpha: np.ndarray, settings: EdgeSettings, scale: float = 1.0,
     if settings.alpha_identity:
         return alpha
     diag = diagonal(full_shape or alpha.shape)
-    a = alpha.astype(np.float32, copy=True)
+    a = alpha.astype(np.float32, copy=False)  # every step below makes a new array; ``alpha`` is never written
     if settings.smooth > 0:
         sigma = settings.smooth / MAX_SMOOTH * SMOOTH_DIAGONAL * diag * scale
         if sigma > 0.3:
@@ -154,21 +154,67 @@ def apply_edge(alpha: np.ndarray, settings: EdgeSettings, scale: float = 1.0,
         a = 0.5 + (a - 0.5) * gain
     if settings.shift != 0:
         a = shift_edge(a, settings.shift / MAX_SHIFT * SHIFT_DIAGONAL * diag * scale)
-    return np.clip(a, 0.0, 1.0).astype(np.float32)
+    return np.clip(a, 0.0, 1.0, out=a if a is not alpha else None)
+
+
+def _sample(image: np.ndarray, x: np.ndarray, y: np.ndarray, cols: int = 4096) -> np.ndarray:
+    """``image`` (H x W x 3) read bilinearly at the points (x, y): N x 3 (the points laid out in rows of ``cols``, as
+    OpenCV's remap takes at most 32767 of either)."""
+    n = len(x)
+    if n == 0:
+        return np.zeros((0, 3), np.float32)
+    rows = -(-n // cols)
+    grid = np.zeros((2, rows * cols), np.float32)
+    grid[0, :n], grid[1, :n] = x, y
+    out = cv2.remap(image, grid[0].reshape(rows, cols), grid[1].reshape(rows, cols), cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(-1, 3)[:n]
+
+
+def decontamination(colours: np.ndarray, alpha: np.ndarray, amount: float, scale: float = 1.0,
+                    full_shape: tuple[int, int] | None = None) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray] | None:
+    """What Decontaminate Colours changes: the (ys, xs) of the partly transparent pixels and the change of their
+    ``colours`` (N x 3 float32, in the units of ``colours``, uint8 or float) towards the colour of the opaque pixels
+    nearby, by ``amount`` (0..100 %): fully where alpha <= 0.5, fading out towards alpha = 1. None: nothing changes."""
+    if amount <= 0:
+        return None
+    opaque = alpha >= OPAQUE
+    if not opaque.any():
+        return None
+    h, w = alpha.shape
+    sigma = max(1.0, DECONTAMINATE_DIAGONAL * diagonal(full_shape or alpha.shape) * scale)
+    # the colour of the opaque pixels nearby is smooth at the scale of sigma: it is found on a copy reduced so that
+    # sigma is DIRECT_SIGMA there, and only the result comes back to full size
+    f = max(1.0, sigma / DIRECT_SIGMA)
+    size = (max(1, round(w / f)), max(1, round(h / f)))
+    if colours.dtype == np.uint8:
+        masked = cv2.bitwise_and(colours, colours, mask=opaque.view(np.uint8))
+    else:
+        masked = np.where(opaque[..., None], colours, 0).astype(np.float32)
+    weight = cv2.resize(opaque.view(np.uint8).astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    summed = cv2.resize(masked.astype(np.float32, copy=False), size, interpolation=cv2.INTER_AREA)
+    weight = cv2.GaussianBlur(weight, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
+    summed = cv2.GaussianBlur(summed, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
+    near = summed / np.maximum(weight, 1e-6)[..., None]
+    near[weight <= 1e-4] = np.nan  # no opaque pixel within reach: such pixels keep their colour
+    ys, xs = np.nonzero((alpha > 0) & ~opaque)
+    # the reduced map read at those pixels only (bilinear, as a full-size resize would give)
+    target = _sample(near, (xs + 0.5) * (size[0] / w) - 0.5, (ys + 0.5) * (size[1] / h) - 0.5)
+    keep = np.isfinite(target).all(axis=1)
+    ys, xs, target = ys[keep], xs[keep], target[keep]
+    k = (amount / MAX_DECONTAMINATE) * np.clip(2.0 * (1.0 - alpha[ys, xs]), 0.0, 1.0)
+    return (ys, xs), (k[:, None] * (target - colours[ys, xs])).astype(np.float32)
 
 
 def decontaminate(colours: np.ndarray, alpha: np.ndarray, amount: float, scale: float = 1.0,
                   full_shape: tuple[int, int] | None = None) -> np.ndarray:
-    """Foreground ``colours`` (H x W x 3 float in [0, 1]) whose partly transparent pixels take on the colour of the
-    opaque pixels nearby, by ``amount`` (0..100 %): fully where alpha <= 0.5, fading out towards alpha = 1. Colour
-    fringes of the old background disappear from the cut-out."""
-    if amount <= 0:
+    """Foreground ``colours`` (H x W x 3 float) after Decontaminate Colours by ``amount`` (see
+    :func:`decontamination`): colour fringes of the old background disappear from the cut-out. An amount of 0
+    returns ``colours`` itself."""
+    change = decontamination(colours, alpha, amount, scale, full_shape)
+    if change is None:
         return colours
-    opaque = (alpha >= OPAQUE).astype(np.float32)
-    if not opaque.any():
-        return colours
-    sigma = max(1.0, DECONTAMINATE_DIAGONAL * diagonal(full_shape or alpha.shape) * scale)
-    weight = gaussian(opaque, sigma)
-    near = gaussian(colours.astype(np.float32) * opaque[..., None], sigma) / np.maximum(weight, 1e-6)[..., None]
-    w = (amount / MAX_DECONTAMINATE) * np.clip(2.0 * (1.0 - alpha), 0.0, 1.0) * (weight > 1e-4)
-    return (colours + w[..., None] * (near - colours)).astype(np.float32)
+    out = colours.astype(np.float32, copy=True)
+    (ys, xs), delta = change
+    out[ys, xs] += delta
+    return out

@@ -82,3 +82,21 @@ def test_export_dialog_writes_mask_and_cutout_over_a_colour(qtbot, two, tmp_path
     assert over.shape == (120, 160, 3)
     assert tuple(over[115, 155]) == (255, 0, 0)  # BGR of the chosen blue, where nothing is cut out
     assert over[60, 80, 2] > 150  # the red disc
+
+
+def test_decontamination_shows_in_the_composite():
+    from mattestudio.app.overlay_render import OverlayRequest, render
+
+    h, w = 60, 80
+    xx = np.tile(np.arange(w, dtype=np.float32), (h, 1))
+    alpha = np.clip((40.5 - xx) / 6 + 0.5, 0, 1).astype(np.float32)
+    image = np.zeros((h, w, 3), np.uint8)
+    image[..., 0] = 220  # a red subject ...
+    image[:, 38:46, 1] = 200  # ... whose partly transparent edge carries the old background's green
+
+    def green(amount: float) -> int:
+        req = OverlayRequest(image, lambda: {"a": alpha}, {"a": (60, 140, 230)}, None, None,
+                             {Overlay.COMPOSITE: True}, (0, 0, 0), {"a": amount})
+        return render(req)[Overlay.COMPOSITE].pixelColor(41, 30).green()
+
+    assert green(0.0) > 60 and green(100.0) < 10  # over black: alpha x colour, the fringe's green gone
