@@ -22,6 +22,9 @@ SMOOTH_DIAGONAL = 0.005
 #: Decontaminate Colours takes the colour of the opaque pixels (alpha >= this) within this share of the diagonal
 OPAQUE = 0.98
 DECONTAMINATE_DIAGONAL = 0.01
+#: ... and, beyond the reach of that window, of the nearest opaque pixels (coarser copies where the window's share of
+#: opaque pixels is below this)
+FILL_WEIGHT = 0.25
 #: Gaussian blurs wider than this sigma (px) run on a reduced copy (the result is smooth at that scale anyway)
 DIRECT_SIGMA = 6.0
 
@@ -157,6 +160,20 @@ def apply_edge(alpha: np.ndarray, settings: EdgeSettings, scale: float = 1.0,
     return np.clip(a, 0.0, 1.0, out=a if a is not alpha else None)
 
 
+def _fill(summed: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``summed / weight`` (weighted mean colours) where the weight is substantial, elsewhere the same taken from ever
+    coarser copies (push-pull): every pixel gets the colour of the opaque pixels nearest to it, however far."""
+    h, w = weight.shape
+    mean = summed / np.maximum(weight, 1e-6)[..., None]
+    if min(h, w) <= 2 or weight.min() >= FILL_WEIGHT:
+        return mean
+    half = (max(1, w // 2), max(1, h // 2))
+    coarse = _fill(cv2.resize(summed, half, interpolation=cv2.INTER_AREA),
+                   cv2.resize(weight, half, interpolation=cv2.INTER_AREA))
+    k = np.clip(weight / FILL_WEIGHT, 0.0, 1.0)[..., None]
+    return k * mean + (1.0 - k) * cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
 def _sample(image: np.ndarray, x: np.ndarray, y: np.ndarray, cols: int = 4096) -> np.ndarray:
     """``image`` (H x W x 3) read bilinearly at the points (x, y): N x 3 (the points laid out in rows of ``cols``, as
     OpenCV's remap takes at most 32767 of either)."""
@@ -195,13 +212,10 @@ def decontamination(colours: np.ndarray, alpha: np.ndarray, amount: float, scale
     summed = cv2.resize(masked.astype(np.float32, copy=False), size, interpolation=cv2.INTER_AREA)
     weight = cv2.GaussianBlur(weight, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
     summed = cv2.GaussianBlur(summed, (0, 0), sigma / f, borderType=cv2.BORDER_REFLECT)
-    near = summed / np.maximum(weight, 1e-6)[..., None]
-    near[weight <= 1e-4] = np.nan  # no opaque pixel within reach: such pixels keep their colour
+    near = _fill(summed, weight)
     ys, xs = np.nonzero((alpha > 0) & ~opaque)
     # the reduced map read at those pixels only (bilinear, as a full-size resize would give)
     target = _sample(near, (xs + 0.5) * (size[0] / w) - 0.5, (ys + 0.5) * (size[1] / h) - 0.5)
-    keep = np.isfinite(target).all(axis=1)
-    ys, xs, target = ys[keep], xs[keep], target[keep]
     k = (amount / MAX_DECONTAMINATE) * np.clip(2.0 * (1.0 - alpha[ys, xs]), 0.0, 1.0)
     return (ys, xs), (k[:, None] * (target - colours[ys, xs])).astype(np.float32)
 
