@@ -35,7 +35,7 @@ class RefinerConfig:
     doubt_side: int = 512  # long side at which the colour models of that test are fitted and queried
     doubt_spacing: float = 0.2  # ... local models: windows around grid nodes this share of the long side apart
     doubt_prior: float = 0.5  # ... mixed with the whole photo's model as this many pseudo-counts per window pixel
-    soft_weight: float = 1.0  # weight of the colour-sampling prior under soft strokes (sampling.py) against the
+    soft_weight: float = 0.3  # weight of the colour-sampling prior under soft strokes (sampling.py) against the
     #                           Laplacian; 0 = off
 
 

@@ -5,7 +5,7 @@ veil) any constant alpha costs it almost nothing, so an unknown region enclosed 
 Robust matting (Wang and Cohen, CVPR 2007) adds what the colours say: each unknown pixel's colour ``I`` is explained
 as ``a F + (1 - a) B`` with ``F`` drawn from the known foreground and ``B`` from the known background; the best pair's
 ``a`` enters the linear system as a prior, weighted by how well the pair explains ``I`` and how far apart ``F`` and
-``B`` are. Candidates are colour clusters of the known pixels around the soft region (deterministic k-means).
+``B`` are. Candidates are colour clusters of the known pixels near each pixel (deterministic k-means).
 """
 
 from __future__ import annotations
@@ -13,14 +13,20 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-#: colour clusters of the known foreground and of the known background
-K_FG, K_BG = 6, 10
+#: colour clusters of the known foreground and of the known background around each tile
+K_FG, K_BG = 4, 6
+#: tiles (px at the solving scale) whose pixels share their candidates, and how many tiles around them are sampled
+TILE, REACH = 24, 2
+#: a window is widened until it holds this many known pixels of each side
+MIN_SAMPLES = 12
 #: at most this many known pixels feed the clustering (evenly strided)
 MAX_SAMPLES = 20_000
 #: residual (RGB in [0, 1]) at which a pair's confidence falls to 1/e
 RESIDUAL_SCALE = 0.04
 #: foreground-background distance (RGB in [0, 1]) below which a pair says little about alpha
 SEPARATION_SCALE = 0.15
+#: pairs whose alphas differ by more than this compete: the better one must explain a colour clearly better
+AMBIGUOUS_ALPHA = 0.3
 #: known pixels this close (px) to the unknown region are not sampled (they are often mixed themselves)
 SAMPLE_GAP = 2
 
@@ -55,36 +61,59 @@ def _away_from_unknown(known: np.ndarray) -> np.ndarray:
     return inner if inner.any() else known
 
 
+def _best_pairs(I: np.ndarray, F: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For colours ``I`` (M x 3): alpha and confidence of the (F, B) pair that explains each best. The confidence
+    falls with the pair's residual, with its closeness (F near B says little), and with ambiguity: when a pair that
+    means a quite different alpha (by more than :data:`AMBIGUOUS_ALPHA`) explains the colour almost as well (a light
+    wall beside blonde hair), the colours do not decide, and the Laplacian's propagation should."""
+    d = F[:, None, :] - B[None, :, :]  # K_FG x K_BG x 3
+    dd = np.maximum((d * d).sum(-1), 1e-8).ravel()  # P pairs
+    d = d.reshape(-1, 3)
+    Bp = np.repeat(B[None], len(F), 0).reshape(-1, 3)
+    # alpha of I on each segment B -> F of a pair, and what is left unexplained
+    a = np.clip(((I[:, None, :] - Bp[None]) * d[None]).sum(-1) / dd[None], 0.0, 1.0)  # M x P
+    fit = Bp[None] + a[..., None] * d[None]
+    res = np.sqrt(((I[:, None, :] - fit) ** 2).sum(-1))
+    rows = np.arange(len(I))
+    j = np.argmin(res, axis=1)
+    best_a, best_res = a[rows, j], res[rows, j]
+    rival = np.where(np.abs(a - best_a[:, None]) > AMBIGUOUS_ALPHA, res, np.inf).min(axis=1)
+    conf = (np.exp(-(best_res / RESIDUAL_SCALE) ** 2) * (1.0 - np.exp(-dd[j] / SEPARATION_SCALE ** 2))
+            * (1.0 - np.exp(-((rival - best_res) / RESIDUAL_SCALE) ** 2)))
+    return best_a, conf
+
+
 def soft_prior(image: np.ndarray, trimap: np.ndarray, soft: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Alpha estimates and confidences (both H x W float64, zero outside ``soft``) for the unknown ``soft`` pixels of
     ``image`` (H x W x 3 float in [0, 1]) from the best (foreground, background) colour pair; None when one side has
-    no known pixel."""
+    no known pixel. Candidates are local: the pixels of each :data:`TILE` px tile are explained by the colour
+    clusters of the known pixels around it (a window :data:`REACH` tiles wider on each side, grown until it holds
+    both sides), so that a dark shadow in the hair is not taken for a dark patch of background across the photo."""
     fg, bg = _away_from_unknown(trimap == 255), _away_from_unknown(trimap == 0)
     where = soft & (trimap == 128)
     if not fg.any() or not bg.any() or not where.any():
         return None
-    F = kmeans_colours(image[fg].astype(np.float64), K_FG)
-    B = kmeans_colours(image[bg].astype(np.float64), K_BG)
-    I = image[where].astype(np.float64)  # M x 3
-    best_res = np.full(len(I), np.inf)
-    best_a = np.zeros(len(I))
-    best_sep = np.zeros(len(I))
-    for f in F:
-        d = f[None, :] - B  # K_BG x 3
-        dd = np.maximum((d * d).sum(1), 1e-8)
-        # alpha of I on each segment B_j -> f, and what is left unexplained
-        a = np.clip(((I[:, None, :] - B[None]) * d[None]).sum(-1) / dd[None], 0.0, 1.0)  # M x K_BG
-        fit = a[..., None] * f[None, None] + (1.0 - a[..., None]) * B[None]
-        res = np.sqrt(((I[:, None, :] - fit) ** 2).sum(-1))
-        j = np.argmin(res, axis=1)
-        r = res[np.arange(len(I)), j]
-        better = r < best_res
-        best_res[better] = r[better]
-        best_a[better] = a[np.arange(len(I)), j][better]
-        best_sep[better] = np.sqrt(dd[j][better])
-    conf = np.exp(-(best_res / RESIDUAL_SCALE) ** 2) * (1.0 - np.exp(-(best_sep / SEPARATION_SCALE) ** 2))
+    h, w = trimap.shape
     alpha_hat = np.zeros(trimap.shape)
     confidence = np.zeros(trimap.shape)
-    alpha_hat[where] = best_a
-    confidence[where] = conf
+    for ty in range(0, h, TILE):
+        for tx in range(0, w, TILE):
+            block = where[ty:ty + TILE, tx:tx + TILE]
+            if not block.any():
+                continue
+            r = REACH * TILE
+            while True:
+                y0, y1, x0, x1 = max(0, ty - r), min(h, ty + TILE + r), max(0, tx - r), min(w, tx + TILE + r)
+                f_win, b_win = fg[y0:y1, x0:x1], bg[y0:y1, x0:x1]
+                whole = (y0, y1, x0, x1) == (0, h, 0, w)
+                if whole or (f_win.sum() >= MIN_SAMPLES and b_win.sum() >= MIN_SAMPLES):
+                    break
+                r *= 2
+            win = image[y0:y1, x0:x1].astype(np.float64)
+            F = kmeans_colours(win[f_win], K_FG)
+            B = kmeans_colours(win[b_win], K_BG)
+            ys, xs = np.nonzero(block)
+            a, c = _best_pairs(image[ty + ys, tx + xs].astype(np.float64), F, B)
+            alpha_hat[ty + ys, tx + xs] = a
+            confidence[ty + ys, tx + xs] = c
     return alpha_hat, confidence
