@@ -20,7 +20,7 @@ TILE, REACH = 24, 2
 #: a window is widened until it holds this many known pixels of each side
 MIN_SAMPLES = 12
 #: at most this many known pixels feed the clustering (evenly strided)
-MAX_SAMPLES = 20_000
+MAX_SAMPLES = 2_000
 #: residual (RGB in [0, 1]) at which a pair's confidence falls to 1/e
 RESIDUAL_SCALE = 0.04
 #: foreground-background distance (RGB in [0, 1]) below which a pair says little about alpha
