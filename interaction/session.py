@@ -24,6 +24,7 @@ from .instance_alphas import AlphaSource, edged_alphas
 from .prompts import Prompt, PromptError, to_prompt_set
 from .raster import conflict_map, rasterise, soft_pixels
 from .results import PackedResult, RoundResult, quantise16
+from .soft_refine import SoftFallback, handles_soft, refine_with_fallback
 from .trimap import cover_soft, trimap_from_prob
 
 #: rounds per instance whose results are kept (older rounds keep their prompts but can no longer be undone to)
@@ -134,6 +135,7 @@ class Session:
         self.device = device
         self.segmenter = registry.create(segmenter, "segmenter", device) if isinstance(segmenter, str) else segmenter
         self.refiner = registry.create(refiner, "refiner", device) if isinstance(refiner, str) else refiner
+        self._soft_fallback = SoftFallback()  # solves soft strokes for a refiner not made for them
         self.instances: dict[str, Instance] = {}
 
     # ----------------------------------------------------------------- instances
@@ -228,8 +230,14 @@ class Session:
         seg = segmenter.segment(req, lambda f, m="": progress(0.5 * f, m), cancel)
         t1 = time.perf_counter()
         prob = cover_soft(seg.prob, req.soft)  # soft strokes: inside the mask, unknown in the trimap
-        ref, trimap, alpha_seconds = self._refine(prob, lambda f, m="": progress(0.5 + 0.5 * f, m), cancel,
-                                                  req.soft)
+        part = lambda f, m="": progress(0.5 + 0.5 * f, m)  # noqa: E731
+        if req.soft.any() and not handles_soft(self.refiner):
+            ref, trimap, alpha_seconds = refine_with_fallback(self._refine, self._soft_fallback, self.image, self.key,
+                                                              seg.prob, prob, req.soft,
+                                                              getattr(self.refiner, "name", "this refiner"), part,
+                                                              cancel)
+        else:
+            ref, trimap, alpha_seconds = self._refine(prob, part, cancel, req.soft)
         t2 = time.perf_counter()
         progress(1.0, "done")
         warnings = list(seg.info.get("warnings", [])) + list(ref.info.get("warnings", []))

@@ -115,7 +115,9 @@ class Segmenter(Protocol):
 class Refiner(Protocol):
     """``uses_trimap`` (optional, default True): False tells the session that ``refine`` reads only the image and the
     coarse map, so it passes ``trimap=None`` and computes the round's trimap after it, or on another thread while it
-    runs when ``on_accelerator`` (optional, default False) says that its work leaves the CPU free."""
+    runs when ``on_accelerator`` (optional, default False) says that its work leaves the CPU free. ``handles_soft``
+    (optional, default False): True says that it solves soft-painted pixels itself (``RefineRequest.soft``); for any
+    other refiner the session solves them with the classic one (``interaction/soft_refine.py``)."""
 
     name: str
 

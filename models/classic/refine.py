@@ -138,6 +138,7 @@ def _downscale_trimap(trimap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 class ClassicRefiner:
     name = "classic"
+    handles_soft = True  # soft strokes: unknown in the trimap, solved with the colour-sampling prior
 
     def __init__(self, config: RefinerConfig | None = None):
         self.config = config or RefinerConfig()
