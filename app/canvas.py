@@ -183,9 +183,8 @@ class Canvas(QGraphicsView):
         self.tools.set_kind(kind)
         self.preview.setPath(QPainterPath())
         self.brush_ring.setVisible(kind in BRUSHES)
-        if kind in BRUSHES:
-            self.brush_ring.setPen(QPen(BRUSH_RING[kind], 0))
-            self.brushChanged.emit(self.tools.radius)
+        self.brush_ring.setPen(QPen(BRUSH_RING[self.tools.brush], 0))
+        self.brushChanged.emit(self.tools.radius)  # the brush that [ and ] resize now
         self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if kind == ToolKind.PAN
                                   else Qt.CursorShape.CrossCursor)
 
