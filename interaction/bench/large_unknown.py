@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
+
+from .speed import worker_row
 
 ASPECT = 0.75
 SHARE = 0.30  # of the photo painted soft
@@ -117,12 +117,7 @@ def run_large_unknown(sizes: list[float], refiners: list[str], share: float = SH
         for mp in sizes:
             cmd = [sys.executable, "-m", "mattestudio.interaction.bench.large_unknown", "--mp", str(mp), "--refiner",
                    refiner, "--share", str(share), "--device", device]
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            if proc.returncode != 0:
-                tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-                row = {"refiner": refiner, "megapixels": mp, "error": tail}
-            else:
-                row = json.loads(proc.stdout.strip().splitlines()[-1])
+            row = worker_row(cmd, {"refiner": refiner, "megapixels": mp})
             rows.append(row)
             if on_row is not None:
                 on_row(row)

@@ -10,22 +10,16 @@ from mattestudio.models.classic.sampling import kmeans_colours, soft_prior
 from mattestudio.models.protocol import RefineRequest, never_cancel, no_progress
 
 
-def lens():
-    rng = np.random.default_rng(1)
-    h, w = 120, 160
-    yy, xx = np.mgrid[0:h, 0:w]
-    tex = 110 + 60 * np.sign(np.sin(xx / 3.0) * np.sin(yy / 4.0)) + rng.normal(0, 10, (h, w))
-    d = np.hypot(yy - 60, xx - 80)
-    alpha = np.where(d < 25, 0.4, np.clip(30.5 - d, 0, 1))
-    img = alpha[..., None] * np.array([220, 50, 40]) + (1 - alpha[..., None]) * np.repeat(tex[..., None], 3, 2)
+def lens(image_and_distance):
+    img, d = image_and_distance
     # unknown under the stroke (d < 24), known opaque from there to 29 (the lens' last pixel ring, whose alpha is 0.4,
     # among it), the band around the rim unknown, the rest background
     trimap = np.where(d < 24, 128, np.where(d < 29, 255, np.where(d < 33, 128, 0))).astype(np.uint8)
-    return np.clip(img, 0, 255).astype(np.uint8), trimap, d
+    return img, trimap, d
 
 
-def test_the_prior_gives_an_enclosed_lens_its_partial_alpha():
-    img, trimap, d = lens()
+def test_the_prior_gives_an_enclosed_lens_its_partial_alpha(lens_image):
+    img, trimap, d = lens(lens_image)
     prob = (d < 30.5).astype(np.float32)
     soft = d < 24
     ref = ClassicRefiner()
@@ -39,8 +33,8 @@ def test_the_prior_gives_an_enclosed_lens_its_partial_alpha():
     assert (painted[(d > 25) & (d < 28.5)] == 1).all() and (painted[d > 33.5] == 0).all()  # known pixels stay
 
 
-def test_prior_estimates_and_deterministic_clusters():
-    img, trimap, d = lens()
+def test_prior_estimates_and_deterministic_clusters(lens_image):
+    img, trimap, d = lens(lens_image)
     est, conf = soft_prior(img / 255.0, trimap, d < 24)
     inside = d < 20
     assert np.median(est[inside]) == pytest.approx(0.4, abs=0.05) and conf[inside].mean() > 0.5
