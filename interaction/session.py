@@ -232,10 +232,8 @@ class Session:
         prob = cover_soft(seg.prob, req.soft)  # soft strokes: inside the mask, unknown in the trimap
         part = lambda f, m="": progress(0.5 + 0.5 * f, m)  # noqa: E731
         if req.soft.any() and not handles_soft(self.refiner):
-            ref, trimap, alpha_seconds = refine_with_fallback(self._refine, self._soft_fallback, self.image, self.key,
-                                                              seg.prob, prob, req.soft,
-                                                              getattr(self.refiner, "name", "this refiner"), part,
-                                                              cancel)
+            ref, trimap, alpha_seconds = refine_with_fallback(self.refiner, self._soft_fallback, self.image,
+                                                              self.key, seg.prob, prob, req.soft, part, cancel)
         else:
             ref, trimap, alpha_seconds = self._refine(prob, part, cancel, req.soft)
         t2 = time.perf_counter()

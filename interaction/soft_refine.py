@@ -10,6 +10,8 @@ inside the strokes' edge so that no seam shows.
 
 from __future__ import annotations
 
+import time
+
 import cv2
 import numpy as np
 
@@ -45,21 +47,23 @@ def blend_soft(alpha: np.ndarray, soft_alpha: np.ndarray, soft: np.ndarray) -> n
     return (w * soft_alpha + (1.0 - w) * alpha).astype(np.float32)
 
 
-def refine_with_fallback(refine, fallback: SoftFallback, image: np.ndarray, key: str, prob: np.ndarray,
-                         covered: np.ndarray, soft: np.ndarray, name: str, progress: ProgressFn,
+def refine_with_fallback(refiner, fallback: SoftFallback, image: np.ndarray, key: str, prob: np.ndarray,
+                         covered: np.ndarray, soft: np.ndarray, progress: ProgressFn,
                          cancel: CancelFn) -> tuple[RefineResult, np.ndarray, float]:
-    """``refine(prob, progress, cancel)`` (the session's own path, with the segmenter's map ``prob``) for the picture,
-    the classic refiner on ``covered`` (soft pixels at 0.5) and its trimap (unknown under the strokes) for the painted
-    pixels, as a classic session would solve them. Returns the merged result, that trimap and the seconds of both
-    refiner calls."""
-    import time
-
-    ref, _, seconds = refine(prob, lambda f, m="": progress(0.7 * f, m), cancel)
+    """``refiner`` on the segmenter's own map ``prob`` (and its trimap when it reads one) for the picture, told which
+    pixels will be solved for it (``RefineRequest.soft``: it may skip them); the classic refiner on ``covered`` (soft
+    pixels at 0.5) and its trimap, unknown under the strokes, for the painted pixels, as a classic session would solve
+    them. Returns the merged result, that trimap and the seconds of both refiner calls."""
+    plain = trimap_from_prob(image, prob) if getattr(refiner, "uses_trimap", True) else None
+    t0 = time.perf_counter()
+    ref = refiner.refine(RefineRequest(image, prob, plain, key, soft), lambda f, m="": progress(0.7 * f, m), cancel)
+    seconds = time.perf_counter() - t0
     trimap = trimap_from_prob(image, covered, soft=soft)  # the classic path's own trimap, the round's too
-    t = time.perf_counter()
+    t0 = time.perf_counter()
     solved = fallback.refine(RefineRequest(image, covered, trimap, key, soft), lambda f, m="": progress(0.7 + 0.3 * f, m),
                              cancel)
-    seconds += time.perf_counter() - t
+    seconds += time.perf_counter() - t0
+    name = getattr(refiner, "name", "this refiner")
     note = f"the soft strokes were solved by the classic refiner ({name} is not made for them)"
     warnings = list(ref.info.get("warnings", [])) + list(solved.info.get("warnings", [])) + [note]
     return RefineResult(blend_soft(ref.alpha, solved.alpha, soft), {**ref.info, "warnings": warnings}), trimap, seconds

@@ -94,7 +94,9 @@ class RefineRequest:
     prob: np.ndarray  # H x W float32 coarse probability
     trimap: np.ndarray | None  # H x W uint8: 0 bg, 128 unknown, 255 fg; None for a refiner with uses_trimap False
     image_key: str = ""
-    soft: Optional[np.ndarray] = None  # H x W bool: pixels painted soft (unknown in the trimap, prob 0.5)
+    # H x W bool: pixels painted soft. A refiner with ``handles_soft`` gets them unknown in the trimap and at prob 0.5
+    # and solves them; any other gets the segmenter's own map, and may skip them (the session solves them for it).
+    soft: Optional[np.ndarray] = None
 
 
 @dataclass
