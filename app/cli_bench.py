@@ -43,6 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "photo of each of --sizes megapixels is painted soft (no data needed)")
     p.add_argument("--unknown-share", type=float, default=0.3, help="with --large-unknown: share painted soft "
                                                                       "(default 0.3)")
+    p.add_argument("--direct", action="store_true",
+                   help="with --large-unknown: give a learned refiner the soft strokes itself instead of solving them "
+                        "with the classic one (how it fares on them)")
     p.add_argument("--soak", action="store_true",
                    help="long session instead: 200 rounds on one instance, then 200 over 20 instances, printing RSS "
                         "and the undo history held every 50 rounds (bundled sample, or the photo given as --data)")
@@ -172,7 +175,7 @@ def _run_edge_or_large(args: argparse.Namespace) -> int:
     refiners = [r.strip() for r in args.refiner.split(",") if r.strip()]
     print(lu.HEADER, flush=True)
     rows = lu.run_large_unknown(sizes, refiners, args.unknown_share, args.device,
-                                on_row=lambda r: print(lu.format_row(r), flush=True))
+                                on_row=lambda r: print(lu.format_row(r), flush=True), direct=args.direct)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"rows": rows}, indent=1), encoding="utf-8")

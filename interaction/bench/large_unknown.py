@@ -81,10 +81,11 @@ def make_case(megapixels: float, share: float = SHARE, seed: int = 0) -> dict:
     return {"image": image, "alpha": alpha, "prob": prob, "stroke": stroke}
 
 
-def measure(megapixels: float, refiner: str, share: float = SHARE, device: str = "cpu") -> dict:
+def measure(megapixels: float, refiner: str, share: float = SHARE, device: str = "cpu", direct: bool = False) -> dict:
     """Run in the worker process: one session round of the soft stroke (as a user's), with the case's coarse map as
     the segmenter's answer; the round's times, the peak RSS and the errors against the truth (MAD over the round's
-    unknown pixels, SAD over the photo, and the SAD of the coarse map itself for scale)."""
+    unknown pixels, SAD over the photo, and the SAD of the coarse map itself for scale). ``direct``: the refiner gets
+    the soft-covered map and trimap itself, as if it declared ``handles_soft`` (what the session's fallback avoids)."""
     from ..session import Session
     from ..trimap import UNKNOWN
     from .runner import peak_rss_mb
@@ -92,6 +93,8 @@ def measure(megapixels: float, refiner: str, share: float = SHARE, device: str =
     case = make_case(megapixels, share)
     image, truth = case["image"], case["alpha"]
     session = Session(image, CaseSegmenter(case["prob"]), refiner, device)
+    if direct:
+        session.refiner.handles_soft = True
     session.add_instance("subject")
     base = peak_rss_mb()
     cpu = time.process_time()
@@ -99,10 +102,10 @@ def measure(megapixels: float, refiner: str, share: float = SHARE, device: str =
     cpu = time.process_time() - cpu
     unknown = res.trimap == UNKNOWN
     alpha = res.alpha
-    return {"refiner": refiner, "megapixels": megapixels, "width": image.shape[1], "height": image.shape[0],
-            "unknown_share": float(unknown.mean()), "trimap_seconds": res.refine_seconds - res.alpha_seconds,
-            "refine_seconds": res.alpha_seconds, "round_cpu_seconds": cpu,
-            "mad_unknown": float(np.abs(alpha[unknown] - truth[unknown]).mean()),
+    return {"refiner": refiner, "direct": direct, "megapixels": megapixels, "width": image.shape[1],
+            "height": image.shape[0], "unknown_share": float(unknown.mean()),
+            "trimap_seconds": res.refine_seconds - res.alpha_seconds, "refine_seconds": res.alpha_seconds,
+            "round_cpu_seconds": cpu, "mad_unknown": float(np.abs(alpha[unknown] - truth[unknown]).mean()),
             "sad": float(np.abs(alpha - truth).sum() / 1000.0),
             "sad_prob": float(np.abs(case["prob"] - truth).sum() / 1000.0),
             "finite": bool(np.isfinite(alpha).all()), "warnings": list(res.warnings),
@@ -110,13 +113,13 @@ def measure(megapixels: float, refiner: str, share: float = SHARE, device: str =
 
 
 def run_large_unknown(sizes: list[float], refiners: list[str], share: float = SHARE, device: str = "cpu",
-                      on_row=None) -> list[dict]:
+                      on_row=None, direct: bool = False) -> list[dict]:
     """Every (refiner, size) in its own subprocess; ``on_row(row)`` is called as each finishes."""
     rows = []
     for refiner in refiners:
         for mp in sizes:
             cmd = [sys.executable, "-m", "mattestudio.interaction.bench.large_unknown", "--mp", str(mp), "--refiner",
-                   refiner, "--share", str(share), "--device", device]
+                   refiner, "--share", str(share), "--device", device] + (["--direct"] if direct else [])
             row = worker_row(cmd, {"refiner": refiner, "megapixels": mp})
             rows.append(row)
             if on_row is not None:
@@ -127,7 +130,8 @@ def run_large_unknown(sizes: list[float], refiners: list[str], share: float = SH
 def format_row(r: dict) -> str:
     if "error" in r:
         return f"{r['refiner']:<12} {r['megapixels']:>5g} failed: {r['error']}"
-    return (f"{r['refiner']:<12} {r['megapixels']:>5g} {r['width']:>5}x{r['height']:<4} {r['unknown_share']:>7.1%} "
+    name = r["refiner"] + (" direct" if r.get("direct") else "")
+    return (f"{name:<12} {r['megapixels']:>5g} {r['width']:>5}x{r['height']:<4} {r['unknown_share']:>7.1%} "
             f"{r['trimap_seconds']:>8.2f} {r['refine_seconds']:>8.2f} {r['round_cpu_seconds']:>7.1f} "
             f"{r['mad_unknown']:>8.4f} {r['sad']:>8.1f} "
             f"{r['sad_prob']:>8.1f} {r['base_rss_mb']:>11.0f} {r['peak_rss_mb']:>11.0f}"
@@ -140,8 +144,9 @@ def _worker(argv: list[str] | None = None) -> int:
     p.add_argument("--refiner", default="classic")
     p.add_argument("--share", type=float, default=SHARE)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--direct", action="store_true")
     a = p.parse_args(argv)
-    print(json.dumps(measure(a.mp, a.refiner, a.share, a.device)))
+    print(json.dumps(measure(a.mp, a.refiner, a.share, a.device, a.direct)))
     return 0
 
 
