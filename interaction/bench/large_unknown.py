@@ -25,7 +25,7 @@ from .speed import worker_row
 
 ASPECT = 0.75
 SHARE = 0.30  # of the photo painted soft
-HEADER = (f"{'refiner':<12} {'MP':>5} {'size':>10} {'unknown':>7} {'trimap s':>8} {'refine s':>8} {'cpu s':>7} "
+HEADER = (f"{'refiner':<18} {'MP':>5} {'size':>10} {'unknown':>7} {'trimap s':>8} {'refine s':>8} {'cpu s':>7} "
           f"{'MAD unk':>8} {'SAD':>8} {'SAD prob':>8} {'base RSS MB':>11} {'peak RSS MB':>11}")
 
 
@@ -129,9 +129,9 @@ def run_large_unknown(sizes: list[float], refiners: list[str], share: float = SH
 
 def format_row(r: dict) -> str:
     if "error" in r:
-        return f"{r['refiner']:<12} {r['megapixels']:>5g} failed: {r['error']}"
+        return f"{r['refiner']:<18} {r['megapixels']:>5g} failed: {r['error']}"
     name = r["refiner"] + (" direct" if r.get("direct") else "")
-    return (f"{name:<12} {r['megapixels']:>5g} {r['width']:>5}x{r['height']:<4} {r['unknown_share']:>7.1%} "
+    return (f"{name:<18} {r['megapixels']:>5g} {r['width']:>5}x{r['height']:<4} {r['unknown_share']:>7.1%} "
             f"{r['trimap_seconds']:>8.2f} {r['refine_seconds']:>8.2f} {r['round_cpu_seconds']:>7.1f} "
             f"{r['mad_unknown']:>8.4f} {r['sad']:>8.1f} "
             f"{r['sad_prob']:>8.1f} {r['base_rss_mb']:>11.0f} {r['peak_rss_mb']:>11.0f}"
