@@ -129,12 +129,7 @@ def _run_bench(args: argparse.Namespace) -> int:
 def _run_speed(args: argparse.Namespace) -> int:
     from mattestudio.interaction.bench import speed
 
-    try:
-        sizes = [float(s) for s in args.sizes.split(",") if s.strip()]
-    except ValueError:
-        raise CliError(f"--sizes must be comma-separated numbers of megapixels, got '{args.sizes}'") from None
-    if not sizes or any(s <= 0 or s > speed.MAX_MP for s in sizes):
-        raise CliError(f"--sizes must be between 0 and {speed.MAX_MP:g} megapixels")
+    sizes = _sizes(args.sizes, speed.MAX_MP)
     refiners = [r.strip() for r in args.refiner.split(",") if r.strip()]
     try:
         rows = speed.run_speed(sizes, args.segmenter, refiners, args.device, on_row=lambda r: print(
