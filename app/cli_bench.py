@@ -34,7 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--md", type=Path, help="write the markdown table")
     p.add_argument("--speed", action="store_true",
                    help="time one round and an export on generated 1/4/12 MP images instead (no data needed)")
-    p.add_argument("--sizes", default="1,4,12", help="with --speed: megapixel sizes (default 1,4,12)")
+    p.add_argument("--sizes", default="1,4,12",
+                   help="with --speed, --edge or --large-unknown: megapixel sizes (default 1,4,12)")
     p.add_argument("--edge", action="store_true",
                    help="time one change of each edge control as the window draws it while a slider moves (preview "
                         "size) on generated photos of --sizes megapixels (no data needed)")
