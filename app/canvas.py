@@ -12,11 +12,11 @@ from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, 
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsItemGroup, QGraphicsPathItem,
                                QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView)
 
-from mattestudio.interaction.prompts import Box, Click, Prompt, Scribble
+from mattestudio.interaction.prompts import Box, Click, Prompt, Scribble, Soft
 
 from .detections import DetectionLayer
 from .overlays import Overlay, rgb_to_qimage
-from .tools import ToolKind, ToolMachine
+from .tools import BRUSHES, ToolKind, ToolMachine, clamp_radius
 
 MIN_ZOOM, MAX_ZOOM = 0.02, 64.0
 ZOOM_STEP = 1.25
@@ -25,6 +25,9 @@ WHEEL_NOTCH = 120
 CLICK_MARKER = 5.0
 POSITIVE = QColor(40, 220, 90)
 NEGATIVE = QColor(235, 50, 50)
+#: the soft (unknown) brush: its strokes, its preview and its cursor ring
+SOFT = QColor(80, 200, 255)
+BRUSH_RING = {ToolKind.SCRIBBLE: QColor(255, 255, 255, 200), ToolKind.SOFT: SOFT}
 STROKE_ALPHA = 140
 COMMITTED_OPACITY = 0.45
 Z_IMAGE, Z_MARKERS, Z_PREVIEW = 0, 20, 30
@@ -69,7 +72,7 @@ class Canvas(QGraphicsView):
         self.preview.setZValue(Z_PREVIEW)
         self.scene().addItem(self.preview)
         self.brush_ring = QGraphicsEllipseItem()
-        self.brush_ring.setPen(QPen(QColor(255, 255, 255, 200), 0))
+        self.brush_ring.setPen(QPen(BRUSH_RING[ToolKind.SCRIBBLE], 0))
         self.brush_ring.setZValue(Z_PREVIEW)
         self.brush_ring.setVisible(False)
         self.scene().addItem(self.brush_ring)
@@ -81,7 +84,8 @@ class Canvas(QGraphicsView):
         h, w = rgb.shape[:2]
         self.image_item.setPixmap(QPixmap.fromImage(rgb_to_qimage(rgb)))
         self.scene().setSceneRect(QRectF(0, 0, w, h))
-        self.tools = ToolMachine(w, h, self.tools.kind, self.tools.radius)
+        t = self.tools
+        self.tools = ToolMachine(w, h, t.kind, t.radii[ToolKind.SCRIBBLE], t.radii[ToolKind.SOFT])
         for item in self.layers.values():
             item.setPixmap(QPixmap())
         self.fit()
@@ -91,7 +95,10 @@ class Canvas(QGraphicsView):
         return self.tools.width, self.tools.height
 
     def set_overlay(self, kind: Overlay, image: QImage | None) -> None:
-        self.layers[kind].setPixmap(QPixmap() if image is None else QPixmap.fromImage(image))
+        """Show ``image`` as layer ``kind``; an image smaller than the photo (a preview) is stretched over it."""
+        item = self.layers[kind]
+        item.setPixmap(QPixmap() if image is None else QPixmap.fromImage(image))
+        item.setScale(1.0 if image is None or image.width() == 0 else self.image_size[0] / image.width())
 
     def _layer(self, kind: Overlay) -> QGraphicsItem:
         return {Overlay.MARKERS: self.markers, Overlay.DETECTIONS: self.detections.group}.get(kind, self.layers[kind])
@@ -130,7 +137,9 @@ class Canvas(QGraphicsView):
             item.setPos(to_scene(p.x, p.y))
             return item
         if isinstance(p, Scribble):
-            return _stroke_item(p.points, p.radius, p.positive)
+            return _stroke_item(p.points, p.radius, POSITIVE if p.positive else NEGATIVE)
+        if isinstance(p, Soft):
+            return _stroke_item(p.points, p.radius, SOFT)
         if isinstance(p, Box):
             item = QGraphicsRectItem(QRectF(to_scene(p.x0, p.y0), to_scene(p.x1, p.y1)))
             pen = QPen(colour, 2, Qt.PenStyle.DashLine)
@@ -179,7 +188,9 @@ class Canvas(QGraphicsView):
     def set_tool(self, kind: ToolKind) -> None:
         self.tools.set_kind(kind)
         self.preview.setPath(QPainterPath())
-        self.brush_ring.setVisible(kind == ToolKind.SCRIBBLE)
+        self.brush_ring.setVisible(kind in BRUSHES)
+        self.brush_ring.setPen(QPen(BRUSH_RING[self.tools.brush], 0))
+        self.brushChanged.emit(self.tools.radius)  # the brush that [ and ] resize now
         self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if kind == ToolKind.PAN
                                   else Qt.CursorShape.CrossCursor)
 
@@ -188,10 +199,11 @@ class Canvas(QGraphicsView):
         self.brushChanged.emit(r)
         return r
 
-    def set_brush(self, radius: float) -> None:
-        self.tools.radius = radius
-        self.tools.grow_brush(0)
-        self.brushChanged.emit(self.tools.radius)
+    def set_brush(self, radius: float, kind: ToolKind = ToolKind.SCRIBBLE) -> None:
+        """Set the radius of brush ``kind`` (announced when it is the brush that [ and ] resize now)."""
+        self.tools.radii[kind] = clamp_radius(radius)
+        if self.tools.brush == kind:
+            self.brushChanged.emit(self.tools.radius)
 
     def image_point(self, view_pos: QPointF) -> tuple[float, float]:
         """Image pixel coordinates (sub-pixel) of a point in viewport coordinates."""
@@ -235,7 +247,7 @@ class Canvas(QGraphicsView):
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(delta.y()))
             return
         x, y = self.image_point(pos)
-        if self.tools.kind == ToolKind.SCRIBBLE:
+        if self.tools.kind in BRUSHES:
             r = self.tools.radius
             self.brush_ring.setRect(QRectF(x + 0.5 - r, y + 0.5 - r, 2 * r, 2 * r))
         if self.tools.active:
@@ -277,8 +289,8 @@ class Canvas(QGraphicsView):
         if g is None:
             self.preview.setPath(QPainterPath())
             return
-        colour = POSITIVE if g.positive else NEGATIVE
-        if g.kind == ToolKind.SCRIBBLE:
+        colour = SOFT if g.kind == ToolKind.SOFT else POSITIVE if g.positive else NEGATIVE
+        if g.kind in BRUSHES:
             c = QColor(colour)
             c.setAlpha(STROKE_ALPHA)
             pen = QPen(c, 2 * self.tools.radius, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
@@ -303,8 +315,8 @@ def _stroke_path(points) -> QPainterPath:
     return path
 
 
-def _stroke_item(points, radius: float, positive: bool) -> QGraphicsPathItem:
-    c = QColor(POSITIVE if positive else NEGATIVE)
+def _stroke_item(points, radius: float, colour: QColor) -> QGraphicsPathItem:
+    c = QColor(colour)
     c.setAlpha(STROKE_ALPHA)
     item = QGraphicsPathItem(_stroke_path(points))
     item.setPen(QPen(c, 2 * radius, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))

@@ -11,7 +11,8 @@ from mattestudio.app.cli import CliError
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, help="benchmark folder (DIR/image + DIR/alpha or DIR/instances)")
-    p.add_argument("--protocol", default="click", help="click, scribble, box, mixed, text or noc (default click)")
+    p.add_argument("--protocol", default="click", help="click, scribble, box, mixed, text, noc or refine (round 1 a box, round 2 soft strokes "
+                        "where the truth is soft and the result wrong, then clicks; default click)")
     p.add_argument("--rounds", type=int, default=5, help="rounds per image (default 5; box: 1; noc: up to 20 clicks)")
     p.add_argument("--segmenter", default="classic", help="segmenter back-end (default classic)")
     p.add_argument("--refiner", default="classic",
@@ -43,7 +44,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--md", type=Path, help="write the markdown table")
     p.add_argument("--speed", action="store_true",
                    help="time one round and an export on generated 1/4/12 MP images instead (no data needed)")
-    p.add_argument("--sizes", default="1,4,12", help="with --speed: megapixel sizes (default 1,4,12)")
+    p.add_argument("--sizes", default="1,4,12",
+                   help="with --speed, --edge or --large-unknown: megapixel sizes (default 1,4,12)")
+    p.add_argument("--edge", action="store_true",
+                   help="time one change of each edge control as the window draws it while a slider moves (preview "
+                        "size) on generated photos of --sizes megapixels (no data needed)")
+    p.add_argument("--large-unknown", action="store_true",
+                   help="time and check the refiners (--refiner, comma-separated) when --unknown-share of a generated "
+                        "photo of each of --sizes megapixels is painted soft (no data needed)")
+    p.add_argument("--unknown-share", type=float, default=0.3, help="with --large-unknown: share painted soft "
+                                                                      "(default 0.3)")
+    p.add_argument("--direct", action="store_true",
+                   help="with --large-unknown: give a learned refiner the soft strokes itself instead of solving them "
+                        "with the classic one (how it fares on them)")
     p.add_argument("--soak", action="store_true",
                    help="long session instead: 200 rounds on one instance, then 200 over 20 instances, printing RSS "
                         "and the undo history held every 50 rounds (bundled sample, or the photo given as --data)")
@@ -54,6 +67,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.speed:
         return _run_speed(args)
+    if args.edge or args.large_unknown:
+        return _run_edge_or_large(args)
     if args.soak:
         return _run_soak(args)
     return _run_bench(args)
@@ -131,12 +146,7 @@ def _run_bench(args: argparse.Namespace) -> int:
 def _run_speed(args: argparse.Namespace) -> int:
     from mattestudio.interaction.bench import speed
 
-    try:
-        sizes = [float(s) for s in args.sizes.split(",") if s.strip()]
-    except ValueError:
-        raise CliError(f"--sizes must be comma-separated numbers of megapixels, got '{args.sizes}'") from None
-    if not sizes or any(s <= 0 or s > speed.MAX_MP for s in sizes):
-        raise CliError(f"--sizes must be between 0 and {speed.MAX_MP:g} megapixels")
+    sizes = _sizes(args.sizes, speed.MAX_MP)
     refiners = [r.strip() for r in args.refiner.split(",") if r.strip()]
     try:
         rows = speed.run_speed(sizes, args.segmenter, refiners, args.device, on_row=lambda r: print(
@@ -145,4 +155,40 @@ def _run_speed(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     if args.json:
         speed.write_json(rows, args.json)
+    return 0
+
+
+def _sizes(text: str, limit: float) -> list[float]:
+    try:
+        sizes = [float(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise CliError(f"--sizes must be comma-separated numbers of megapixels, got '{text}'") from None
+    if not sizes or any(s <= 0 or s > limit for s in sizes):
+        raise CliError(f"--sizes must be between 0 and {limit:g} megapixels")
+    return sizes
+
+
+def _run_edge_or_large(args: argparse.Namespace) -> int:
+    from mattestudio.interaction.bench.speed import MAX_MP
+
+    sizes = _sizes(args.sizes, MAX_MP)
+    if args.edge:
+        from . import bench_edge
+
+        print(bench_edge.HEADER, flush=True)
+        bench_edge.run_edge(sizes, args.json, on_row=lambda r: print(bench_edge.format_row(r), flush=True))
+        return 0
+    import json
+
+    from mattestudio.interaction.bench import large_unknown as lu
+
+    if not 0 < args.unknown_share < 0.8:
+        raise CliError("--unknown-share must lie between 0 and 0.8")
+    refiners = [r.strip() for r in args.refiner.split(",") if r.strip()]
+    print(lu.HEADER, flush=True)
+    rows = lu.run_large_unknown(sizes, refiners, args.unknown_share, args.device,
+                                on_row=lambda r: print(lu.format_row(r), flush=True), direct=args.direct)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"rows": rows}, indent=1), encoding="utf-8")
     return 0

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from mattestudio.interaction.backends import parse_weight_files, use_weight_files
-from mattestudio.interaction.export import export_alpha, export_mask, export_rgba
+from mattestudio.interaction.edge import EdgeError, parse_edge
+from mattestudio.interaction.export import export_alpha, export_mask, export_over, export_rgba, parse_colour
 from mattestudio.interaction.imageio import load_image
 from mattestudio.interaction.prompt_file import load_prompts
 from mattestudio.interaction.session import Session
@@ -23,6 +24,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rgba", help="also write the RGBA cut-out (a file, or a folder for several instances)")
     p.add_argument("--mask", help="also write the last round's coarse mask of each instance (0/255 PNG; a file, or a "
                                   "folder for several instances)")
+    p.add_argument("--over", help="also write the cut-out over a solid colour (opaque RGB PNG; a file, or a folder for "
+                                  "several instances)")
+    p.add_argument("--over-colour", default="#ffffff", help="the colour of --over: #rrggbb or r,g,b (default white)")
+    p.add_argument("--edge", help="edge controls for every instance, over those of the prompts file: comma-separated "
+                                  "smooth=0..100, feather=PX, contrast=0..100, shift=-100..100, decontaminate=0..100")
     p.add_argument("--bits", type=int, choices=(8, 16), default=8, help="alpha PNG depth (default 8)")
     p.add_argument("--segmenter", default="classic",
                    help="segmenter back-end, NAME or NAME:key=value,... (e.g. iscn:preset=sam_b; see `mattestudio "
@@ -60,13 +66,19 @@ def run(args: argparse.Namespace) -> int:
     outs = _targets(args.out, names, "output")
     rgbas = _targets(args.rgba, names, "--rgba") if args.rgba else {}
     masks = _targets(args.mask, names, "--mask") if args.mask else {}
+    overs = _targets(args.over, names, "--over") if args.over else {}
+    colour = parse_colour(args.over_colour)  # an ExportError: one line, status 2
+    try:
+        edge_override = parse_edge(args.edge) if args.edge else {}
+    except EdgeError as exc:
+        raise CliError(f"--edge: {exc}") from None
     if args.save_project and not args.save_project.endswith(".mattes"):
         raise CliError(f"project file {args.save_project} must end in .mattes")
     use_weight_files(parse_weight_files(args.weights))
     session = Session(loaded.rgb, args.segmenter, args.refiner, args.device)
     shown = set()
     for inst in instances:
-        session.add_instance(inst.name)
+        session.add_instance(inst.name).edge = inst.edge.replace(**edge_override)
         for k, prompts in enumerate(inst.rounds, 1):
             res = session.run_round(inst.name, prompts)
             kinds = ", ".join(sorted({type(p).__name__.lower() for p in prompts}))
@@ -85,9 +97,13 @@ def run(args: argparse.Namespace) -> int:
     for name in names:
         export_alpha(alphas[name], outs[name], args.bits)
         print(f"wrote {outs[name]}")
+        decon = session.instance(name).edge.decontaminate
         if name in rgbas:
-            export_rgba(loaded.rgb, alphas[name], rgbas[name], args.bits)
+            export_rgba(loaded.rgb, alphas[name], rgbas[name], args.bits, decon)
             print(f"wrote {rgbas[name]}")
+        if name in overs:
+            export_over(loaded.rgb, alphas[name], colour, overs[name], decon)
+            print(f"wrote {overs[name]}")
         if name in masks:
             export_mask(session.instance(name).result.mask, masks[name])
             print(f"wrote {masks[name]}")

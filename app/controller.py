@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from mattestudio.interaction.backends import auto_round, replace_backends
+from mattestudio.interaction.edge import EdgeSettings
 from mattestudio.interaction.errors import USER_ERRORS
 from mattestudio.interaction.grounding.step import repick
 from mattestudio.interaction.imageio import load_image
@@ -40,6 +41,7 @@ class Controller(QObject):
     sessionChanged = Signal()  # a new image or project is open
     stateChanged = Signal()  # instances, rounds or pending prompts changed
     resultChanged = Signal()  # some instance's result changed (overlays must be redrawn)
+    edgeChanged = Signal()  # an instance's edge controls changed (overlays: a quick preview, then the full view)
     busyChanged = Signal(bool)
     progress = Signal(float, str)
     status = Signal(str)
@@ -58,6 +60,7 @@ class Controller(QObject):
         self.project_path: Path | None = None
         self.current: str | None = None
         self.dirty = False
+        self.last_refusal = ""  # why the latest refused edit was refused (also shown as a status message)
         self.image_id = 0
         self._latest_open: Job | None = None
         self._round_id = 0
@@ -161,7 +164,8 @@ class Controller(QObject):
         try:
             return fn(*args)
         except USER_ERRORS as exc:
-            self.status.emit(error_text(exc))
+            self.last_refusal = error_text(exc)
+            self.status.emit(self.last_refusal)
             return None
 
     def add_prompt(self, prompt: Prompt) -> bool:
@@ -252,6 +256,16 @@ class Controller(QObject):
             self.stateChanged.emit()
             self.resultChanged.emit()
 
+    def set_edge(self, settings: EdgeSettings, name: str | None = None) -> None:
+        """The edge controls of ``name`` (default: the current instance); non-destructive, the alpha stays."""
+        if self.session is None or self.current is None:
+            return
+        inst = self.instance(name)
+        if inst.edge != settings:
+            inst.edge = settings
+            self.dirty = True
+            self.edgeChanged.emit()
+
     def rounds(self, name: str | None = None) -> list[RoundRow]:
         return [RoundRow(i + 1, prompt_counts(r.prompts)) for i, r in enumerate(self.instance(name).rounds)]
 
@@ -260,9 +274,11 @@ class Controller(QObject):
         """Run the open round of the current instance on the worker (a running round of it is superseded)."""
         self.auto_timer.stop()
         if self.session is None or self.current is None:
+            self.last_refusal = "open an image first"
             return None
         if not self.instance().pending:
-            self.status.emit("add a click, scribble, box or text first")
+            self.last_refusal = "the open round has no prompts: add a click, scribble, box, soft stroke or text first"
+            self.status.emit(self.last_refusal)
             return None
         return self._start_round(self._guard(self.session.begin_round, self.current))
 
@@ -305,7 +321,10 @@ class Controller(QObject):
     # ------------------------------------------------------------------ files
     def export(self, options: ExportOptions) -> list[Path]:
         session = self._need()
-        return write_exports(session.image, session.alphas(), options, self.current)
+        insts = session.instances.values()
+        return write_exports(session.image, session.alphas(), options, self.current,
+                             masks={i.name: i.result.mask for i in insts if i.result is not None},
+                             decontaminate={i.name: i.edge.decontaminate for i in insts})
 
     def save_project(self, path: str | Path) -> Path:
         from mattestudio.interaction.project import save_project

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QCheckBox, QColorDialog, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget)
 
 from mattestudio.interaction.backends import DEVICES, choices
 
@@ -31,6 +32,15 @@ class ExportDialog(QDialog):
         self.alpha8.setChecked(True)
         self.alpha16 = QCheckBox("alpha PNG, 16-bit")
         self.rgba = QCheckBox("RGBA cut-out PNG")
+        self.mask = QCheckBox("coarse mask PNG (0 / 255)")
+        self.over = QCheckBox("cut-out over a colour")
+        self.over_colour = QColor(255, 255, 255)
+        self.colour_button = QPushButton()
+        self.colour_button.clicked.connect(self._choose_colour)
+        self._show_colour()
+        over_row = QHBoxLayout()
+        over_row.addWidget(self.over)
+        over_row.addWidget(self.colour_button)
         self.all_instances = QCheckBox("all instances at once (else the selected one)")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -38,8 +48,10 @@ class ExportDialog(QDialog):
         form = QFormLayout(self)
         form.addRow("Folder", row)
         form.addRow("File names start with", self.stem)
-        for w in (self.alpha8, self.alpha16, self.rgba, self.all_instances):
+        for w in (self.alpha8, self.alpha16, self.rgba, self.mask):
             form.addRow(w)
+        form.addRow(over_row)
+        form.addRow(self.all_instances)
         form.addRow(buttons)
 
     def _browse(self) -> None:
@@ -47,9 +59,25 @@ class ExportDialog(QDialog):
         if d:
             self.folder.setText(d)
 
+    def _choose_colour(self) -> None:
+        colour = QColorDialog.getColor(self.over_colour, self, "Cut-out over")
+        if colour.isValid():
+            self.set_over_colour(colour)
+
+    def set_over_colour(self, colour: QColor) -> None:
+        self.over_colour = QColor(colour)
+        self.over.setChecked(True)
+        self._show_colour()
+
+    def _show_colour(self) -> None:
+        self.colour_button.setText(self.over_colour.name())
+        self.colour_button.setStyleSheet(f"background-color: {self.over_colour.name()}")
+
     def options(self) -> ExportOptions:
+        c = self.over_colour
         return ExportOptions(Path(self.folder.text()), self.stem.text().strip() or "matte", self.alpha8.isChecked(),
-                             self.alpha16.isChecked(), self.rgba.isChecked(), self.all_instances.isChecked())
+                             self.alpha16.isChecked(), self.rgba.isChecked(), self.all_instances.isChecked(),
+                             self.mask.isChecked(), self.over.isChecked(), (c.red(), c.green(), c.blue()))
 
 
 @dataclass(frozen=True)

@@ -36,24 +36,39 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--prompts", help="prompts JSON whose rounds run after opening")
     p.add_argument("--screenshot", metavar="OUT.png", help="save a screenshot of the window after the rounds, exit")
     p.add_argument("--overlays", metavar="LIST",
-                   help=f"comma-separated overlays to show ({','.join(o.value for o in Overlay)}); "
-                        "default: as last time")
+                   help=f"comma-separated overlays to show ({','.join(o.value for o in Overlay)}), each with an "
+                        "optional :opacity (e.g. markers:0.4); default: as last time")
     return p
 
 
-def overlay_list(text: str | None) -> list[Overlay] | None:
+def overlay_list(text: str | None) -> dict[Overlay, float | None] | None:
+    """``composite,markers:0.4`` -> the overlays to show, each with its opacity (None: as the settings say)."""
     if not text:
         return None
-    try:
-        return [Overlay(t.strip()) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise SystemExit(f"mattestudio: error: --overlays takes {','.join(o.value for o in Overlay)}") from None
+    usage = f"mattestudio: error: --overlays takes {','.join(o.value for o in Overlay)}, each with an optional " \
+            ":opacity between 0 and 1"
+    out: dict[Overlay, float | None] = {}
+    for item in (t.strip() for t in text.split(",")):
+        if not item:
+            continue
+        name, _, opacity = item.partition(":")
+        try:
+            kind, value = Overlay(name.strip()), float(opacity) if opacity else None
+        except ValueError:
+            raise SystemExit(usage) from None
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise SystemExit(usage)
+        out[kind] = value
+    return out
 
 
-def show_overlays(window: MainWindow, kinds: list[Overlay] | None) -> None:
+def show_overlays(window: MainWindow, kinds: dict[Overlay, float | None] | None) -> None:
     if kinds is not None:
         for kind, box in window.overlay_panel.boxes.items():
             box.setChecked(kind in kinds)
+            if kinds.get(kind) is not None:
+                window.overlay_panel.sliders[kind].setValue(round(kinds[kind] * window.overlay_panel.sliders[kind]
+                                                                  .maximum()))
 
 
 def _install_excepthook(window: MainWindow) -> None:
@@ -97,7 +112,7 @@ def main(argv: list[str]) -> int:
     return app.exec()
 
 
-def _screenshot(path: Path, script, out: Path, overlays: list[Overlay] | None) -> int:
+def _screenshot(path: Path, script, out: Path, overlays: dict[Overlay, float | None] | None) -> int:
     """Open ``path``, run ``script``, grab the window to ``out`` (settings at their defaults, nothing remembered)."""
     with tempfile.TemporaryDirectory() as tmp:
         window = MainWindow(Settings.at(Path(tmp) / "settings.ini"), autosave_folder=Path(tmp), interactive=False)

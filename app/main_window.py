@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+import cv2
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QDockWidget, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressBar, QPushButton,
                                QToolBar)
 
 from mattestudio.interaction.errors import USER_ERRORS
+from mattestudio.interaction.instance_alphas import preview_size
 from mattestudio.interaction.prompts import PromptError, Text
 
 from . import overlays as ov
@@ -16,6 +19,7 @@ from .actions import build_actions, icon
 from .autosave import Autosaver
 from .canvas import Canvas
 from .controller import Controller
+from .edge_panel import EdgePanel
 from .files import FileActions
 from .model_import import ModelImportActions
 from .overlay_render import OverlayRenderer, OverlayRequest
@@ -27,6 +31,10 @@ from .tools import ToolKind
 TITLE = "MatteStudio"
 STATUS_MS = 6000
 PROGRESS_MAX = 1000
+#: while an edge control moves, the overlays are drawn with this long side (then in full once it rests)
+PREVIEW_SIDE = 1280
+#: ... and the full-resolution drawing follows this long after the last move
+FULL_VIEW_MS = 300
 
 
 class MainWindow(FileActions, ModelImportActions, QMainWindow):
@@ -49,8 +57,14 @@ class MainWindow(FileActions, ModelImportActions, QMainWindow):
         self.setCentralWidget(self.canvas)
         self.instances = InstancesPanel()
         self.overlay_panel = OverlayPanel()
+        self.edge_panel = EdgePanel()
         self._dock("Instances", self.instances, "instancesDock")
         self._dock("Overlays", self.overlay_panel, "overlaysDock")
+        self._dock("Edge", self.edge_panel, "edgeDock")
+        self._preview_image: tuple[tuple, np.ndarray] | None = None  # (session key, size), the reduced photo
+        self.full_view_timer = QTimer(self)
+        self.full_view_timer.setSingleShot(True)
+        self.full_view_timer.timeout.connect(self.refresh_overlays)
         self.overlay_visible = {k: v for k, (v, _) in OVERLAY_DEFAULTS.items()}
         self.background = settings.composite_colour
         self.last_error: str | None = None
@@ -58,6 +72,7 @@ class MainWindow(FileActions, ModelImportActions, QMainWindow):
         self.actions = build_actions(self, self._handlers())
         self._build_bars()
         self._connect()
+        self.canvas.set_brush(settings.soft_radius, ToolKind.SOFT)
         self.canvas.set_brush(settings.brush_radius)
         self.actions["tool_click"].setChecked(True)
         self.set_tool(ToolKind.CLICK)
@@ -89,6 +104,7 @@ class MainWindow(FileActions, ModelImportActions, QMainWindow):
             "tool_click": lambda: self.set_tool(ToolKind.CLICK),
             "tool_scribble": lambda: self.set_tool(ToolKind.SCRIBBLE),
             "tool_box": lambda: self.set_tool(ToolKind.BOX), "tool_pan": lambda: self.set_tool(ToolKind.PAN),
+            "tool_soft": lambda: self.set_tool(ToolKind.SOFT),
             "text_prompt": lambda: self.text_edit.setFocus(),
             "brush_smaller": lambda: self.canvas.grow_brush(-1), "brush_larger": lambda: self.canvas.grow_brush(1),
             "zoom_in": self.canvas.zoom_in, "zoom_out": self.canvas.zoom_out, "fit": self.canvas.fit,
@@ -108,7 +124,7 @@ class MainWindow(FileActions, ModelImportActions, QMainWindow):
         for k in ("undo", "redo", "run", "auto", "cancel", "add_instance", "delete_instance"):
             edit.addAction(a[k])
         tools = self.menuBar().addMenu("&Tools")
-        for k in ("tool_click", "tool_scribble", "tool_box", "tool_pan", "text_prompt", "brush_smaller",
+        for k in ("tool_click", "tool_scribble", "tool_box", "tool_soft", "tool_pan", "text_prompt", "brush_smaller",
                   "brush_larger"):
             tools.addAction(a[k])
         view = self.menuBar().addMenu("&View")
@@ -117,7 +133,7 @@ class MainWindow(FileActions, ModelImportActions, QMainWindow):
         bar = QToolBar("Main")
         bar.setObjectName("mainToolBar")
         for k in ("open", "save", "export", None, "undo", "redo", None, "tool_click", "tool_scribble", "tool_box",
-                  "tool_pan", None, "run", "auto", "cancel", None, "zoom_in", "zoom_out", "fit", "actual_size"):
+                  "tool_soft", "tool_pan", None, "run", "auto", "cancel", None, "zoom_in", "zoom_out", "fit", "actual_size"):
             bar.addSeparator() if k is None else bar.addAction(a[k])
         self.addToolBar(bar)
         prompt_bar = QToolBar("Text prompt")
@@ -154,6 +170,9 @@ class MainWindow(FileActions, ModelImportActions, QMainWindow):
         c.sessionChanged.connect(self._session_changed)
         c.stateChanged.connect(self._refresh_state)
         c.resultChanged.connect(self.refresh_overlays)
+        c.edgeChanged.connect(self._edge_changed)
+        self.edge_panel.changed.connect(c.set_edge)
+        self.edge_panel.settled.connect(lambda: self.full_view_timer.start(0))
         self.renderer.rendered.connect(self._apply_overlays)
         self.renderer.failed.connect(lambda _g, m: self.statusBar().showMessage(f"overlays not drawn: {m}", STATUS_MS))
         c.busyChanged.connect(self._busy_changed)
@@ -179,8 +198,12 @@ class MainWindow(FileActions, ModelImportActions, QMainWindow):
         self.actions[f"tool_{kind.value}"].setChecked(True)
 
     def _brush_changed(self, r: float) -> None:
-        self.brush_label.setText(f"brush {r:.0f} px")
-        self.settings.brush_radius = r
+        if self.canvas.tools.brush == ToolKind.SOFT:
+            self.brush_label.setText(f"soft brush {r:.0f} px")
+            self.settings.soft_radius = r
+        else:
+            self.brush_label.setText(f"brush {r:.0f} px")
+            self.settings.brush_radius = r
 
     def add_text_prompt(self) -> None:
         text = self.text_edit.text()
@@ -224,12 +247,16 @@ class MainWindow(FileActions, ModelImportActions, QMainWindow):
                                   c.session.can_redo(c.current))
         self.canvas.set_markers(inst.all_prompts(), list(inst.pending), inst.colour)
         self.canvas.detections.show(getattr(inst.result, "grounding", None), inst.colour)
+        self.edge_panel.show_settings(inst.edge)
         self._update_actions()
 
-    def refresh_overlays(self, wait: bool = False) -> None:
+    def refresh_overlays(self, wait: bool = False, preview: bool = False) -> None:
         """Redraw the overlays from the session: rendered on the overlay thread (:attr:`overlaysUpdated` says when
-        they are on the canvas), or right here with ``wait`` (the screenshot path)."""
-        req = self._overlay_request()
+        they are on the canvas), or right here with ``wait`` (the screenshot path); with ``preview`` at most
+        :data:`PREVIEW_SIDE` px long (an edge slider is moving)."""
+        if not preview:
+            self.full_view_timer.stop()
+        req = self._overlay_request(preview)
         if req is None:
             return
         if wait:
@@ -238,16 +265,31 @@ class MainWindow(FileActions, ModelImportActions, QMainWindow):
         else:
             self.overlay_generation = self.renderer.request(req)
 
-    def _overlay_request(self) -> OverlayRequest | None:
+    def _edge_changed(self) -> None:
+        """A quick preview now, the full resolution once the control rests."""
+        self.refresh_overlays(preview=True)
+        self.full_view_timer.start(FULL_VIEW_MS)
+
+    def _overlay_request(self, preview: bool = False) -> OverlayRequest | None:
         c = self.controller
         if c.session is None:
             return None
+        session = c.session
         result = c.instance().result
         bg = tuple(int(self.background[i:i + 2], 16) for i in (1, 3, 5)) if self.background else None
-        return OverlayRequest(c.session.image, c.session.alphas_snapshot(),
-                              {n: i.colour for n, i in c.session.instances.items()},
+        size = preview_size(session.height, session.width, PREVIEW_SIDE) if preview else None
+        image = session.image if size is None else self._reduced_photo(size)
+        return OverlayRequest(image, session.alphas_snapshot(size), {n: i.colour for n, i in session.instances.items()},
                               None if result is None else result.trimap, None if result is None else result.conflict,
-                              dict(self.overlay_visible), bg)
+                              dict(self.overlay_visible), bg,
+                              {n: i.edge.decontaminate for n, i in session.instances.items()},
+                              (session.height, session.width))
+
+    def _reduced_photo(self, size: tuple[int, int]) -> np.ndarray:
+        key = (self.controller.session.key, size)
+        if self._preview_image is None or self._preview_image[0] != key:
+            self._preview_image = (key, cv2.resize(self.controller.session.image, size, interpolation=cv2.INTER_AREA))
+        return self._preview_image[1]
 
     def _apply_overlays(self, generation: int, images: dict) -> None:
         if generation != self.overlay_generation:

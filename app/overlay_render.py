@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
+import cv2
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
+
+from mattestudio.interaction.edge import decontamination
 
 from . import overlays as ov
 
@@ -27,7 +30,9 @@ ALPHA_OVERLAYS = (ov.Overlay.COMPOSITE, ov.Overlay.ALPHA, ov.Overlay.MASK)
 
 @dataclass(frozen=True)
 class OverlayRequest:
-    """Everything one render needs, snapshotted on the GUI thread (arrays are not modified afterwards)."""
+    """Everything one render needs, snapshotted on the GUI thread (arrays are not modified afterwards). For a preview
+    (while an edge slider moves) ``image`` is a reduced copy of the photo and ``alphas`` gives alphas of its size;
+    ``full_shape`` is then the photo's own (H, W), and the trimap and conflict map are reduced to match."""
 
     image: np.ndarray
     alphas: Callable[[], dict[str, np.ndarray]]  # exclusive alphas per instance (runs on the render thread)
@@ -36,6 +41,30 @@ class OverlayRequest:
     conflict: np.ndarray | None
     visible: dict[ov.Overlay, bool]
     background: tuple[int, int, int] | None
+    decontaminate: dict[str, float] = field(default_factory=dict)  # per instance, 0..100 % (the composite's colours)
+    full_shape: tuple[int, int] | None = None
+
+
+def _fit(a: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A label map at the size of ``shape`` (nearest neighbour: labels stay labels)."""
+    if a is None or a.shape[:2] == shape[:2]:
+        return a
+    return cv2.resize(a, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+
+
+def _composite(req: OverlayRequest, layers: list[ov.InstanceLayer], union: np.ndarray) -> np.ndarray:
+    """The composite; where an instance decontaminates its colours, its partly transparent pixels show them (only
+    those pixels are recomputed: alpha x (decontaminated - photo) added to the plain composite)."""
+    out = ov.composite(req.image, union, req.background)
+    h, w = req.image.shape[:2]
+    scale = w / req.full_shape[1] if req.full_shape else 1.0
+    for layer in layers:
+        change = decontamination(req.image, layer.alpha, req.decontaminate.get(layer.name, 0.0), scale, req.full_shape)
+        if change is not None:
+            (ys, xs), delta = change
+            rgb = out[ys, xs, :3] + layer.alpha[ys, xs, None] * delta
+            out[ys, xs, :3] = np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+    return out
 
 
 def render(req: OverlayRequest) -> dict[ov.Overlay, QImage | None]:
@@ -47,12 +76,13 @@ def render(req: OverlayRequest) -> dict[ov.Overlay, QImage | None]:
         layers = [ov.InstanceLayer(n, req.colours[n], a) for n, a in req.alphas().items()]
     union = ov.union_alpha(layers, h, w) if layers and (vis.get(ov.Overlay.COMPOSITE) or vis.get(ov.Overlay.ALPHA)) \
         else None
+    trimap, conflict = _fit(req.trimap, (h, w)), _fit(req.conflict, (h, w))
     makers = {
-        ov.Overlay.COMPOSITE: lambda: ov.composite(req.image, union, req.background) if layers else None,
+        ov.Overlay.COMPOSITE: lambda: _composite(req, layers, union) if layers else None,
         ov.Overlay.ALPHA: lambda: ov.alpha_grey(union) if layers else None,
         ov.Overlay.MASK: lambda: ov.mask_tint(layers, h, w) if layers else None,
-        ov.Overlay.TRIMAP: lambda: None if req.trimap is None else ov.unknown_band(req.trimap),
-        ov.Overlay.CONFLICT: lambda: None if req.conflict is None else ov.conflict_colours(req.conflict),
+        ov.Overlay.TRIMAP: lambda: None if trimap is None else ov.unknown_band(trimap),
+        ov.Overlay.CONFLICT: lambda: None if conflict is None else ov.conflict_colours(conflict),
     }
     out: dict[ov.Overlay, QImage | None] = {}
     for kind, make in makers.items():

@@ -41,10 +41,10 @@ class ScriptRunner(QObject):
         self.c.select_instance(name)
         for p in prompts:
             if not self.c.add_prompt(p):
-                self.failures.append(f"prompt {p} was refused")
+                self.failures.append(f"prompt {p} was refused: {self.c.last_refusal}")
         self._waiting = self.c.run_round() is not None
         if not self._waiting:
-            self.failures.append(f"a round of '{name}' could not start")
+            self.failures.append(f"a round of '{name}' could not start: {self.c.last_refusal}")
             self._next()
 
     def _finished(self, instance: str, committed: bool) -> None:

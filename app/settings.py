@@ -22,6 +22,7 @@ class Settings:
         "rounds/auto_run_ms": 0,  # 0 = a round runs only on Enter
         "autosave/seconds": 60,  # 0 = no autosave
         "tools/brush_radius": 6.0,
+        "tools/soft_radius": 12.0,
         "view/composite_colour": "",  # "" = checkerboard, else #rrggbb
     }
 
@@ -112,6 +113,14 @@ class Settings:
     @brush_radius.setter
     def brush_radius(self, value: float) -> None:
         self._set("tools/brush_radius", float(value))
+
+    @property
+    def soft_radius(self) -> float:
+        return self._get("tools/soft_radius", float)
+
+    @soft_radius.setter
+    def soft_radius(self, value: float) -> None:
+        self._set("tools/soft_radius", float(value))
 
     @property
     def composite_colour(self) -> str:

@@ -10,7 +10,8 @@ import math
 from dataclasses import dataclass, field
 from enum import Enum
 
-from mattestudio.interaction.prompts import MAX_RADIUS, MAX_SCRIBBLE_POINTS, Box, Click, Prompt, Scribble
+from mattestudio.interaction.prompts import (MAX_RADIUS, MAX_SCRIBBLE_POINTS, SOFT_RADIUS, Box, Click, Prompt,
+                                             Scribble, Soft)
 
 #: smallest and largest brush radius offered by the UI (image pixels)
 MIN_BRUSH, MAX_BRUSH = 1.0, 200.0
@@ -25,6 +26,11 @@ class ToolKind(str, Enum):
     SCRIBBLE = "scribble"
     BOX = "box"
     PAN = "pan"
+    SOFT = "soft"  # the soft (unknown) brush: "the subject is here, solve its alpha"
+
+
+#: tools that paint with a brush; each keeps its own size
+BRUSHES = (ToolKind.SCRIBBLE, ToolKind.SOFT)
 
 
 def clamp_radius(radius: float) -> float:
@@ -41,13 +47,28 @@ class Gesture:
 
 
 class ToolMachine:
-    """Turns pointer gestures on an image of ``width`` x ``height`` pixels into prompts."""
+    """Turns pointer gestures on an image of ``width`` x ``height`` pixels into prompts. Each brush tool keeps its own
+    radius; :attr:`radius` is the current tool's (the scribble brush's while a non-brush tool is active)."""
 
-    def __init__(self, width: int, height: int, kind: ToolKind = ToolKind.CLICK, radius: float = 6.0):
+    def __init__(self, width: int, height: int, kind: ToolKind = ToolKind.CLICK, radius: float = 6.0,
+                 soft_radius: float = SOFT_RADIUS):
         self.width, self.height = int(width), int(height)
         self.kind = kind
-        self.radius = clamp_radius(radius)
+        self.radii = {ToolKind.SCRIBBLE: clamp_radius(radius), ToolKind.SOFT: clamp_radius(soft_radius)}
         self.gesture: Gesture | None = None
+
+    @property
+    def brush(self) -> ToolKind:
+        """The brush that [ and ] resize: the current tool when it is a brush, else the scribble brush."""
+        return self.kind if self.kind in BRUSHES else ToolKind.SCRIBBLE
+
+    @property
+    def radius(self) -> float:
+        return self.radii[self.brush]
+
+    @radius.setter
+    def radius(self, value: float) -> None:
+        self.radii[self.brush] = clamp_radius(value)
 
     # ------------------------------------------------------------------ helpers
     def clamp(self, x: float, y: float) -> tuple[float, float]:
@@ -65,7 +86,7 @@ class ToolMachine:
         self.kind = kind
 
     def grow_brush(self, steps: int) -> float:
-        self.radius = clamp_radius(self.radius * BRUSH_STEP ** steps)
+        self.radius = self.radius * BRUSH_STEP ** steps
         return self.radius
 
     # ------------------------------------------------------------------ the state machine
@@ -81,7 +102,7 @@ class ToolMachine:
         if g is None:
             return
         p = self.clamp(x, y)
-        if g.kind == ToolKind.SCRIBBLE:
+        if g.kind in BRUSHES:
             last = g.points[-1]
             spacing = max(0.5, self.radius / 4.0)
             if math.hypot(p[0] - last[0], p[1] - last[1]) >= spacing:
@@ -97,11 +118,13 @@ class ToolMachine:
         p = self.clamp(x, y)
         if g.kind == ToolKind.CLICK:
             return Click(g.points[0][0], g.points[0][1], g.positive)
-        if g.kind == ToolKind.SCRIBBLE:
+        if g.kind in BRUSHES:
             pts = g.points if g.points[-1] == p else g.points + [p]
             if len(pts) > MAX_SCRIBBLE_POINTS:
                 step = math.ceil(len(pts) / MAX_SCRIBBLE_POINTS)
                 pts = pts[::step]
+            if g.kind == ToolKind.SOFT:
+                return Soft(tuple(pts), self.radius)
             return Scribble(tuple(pts), self.radius, g.positive)
         (x0, y0), (x1, y1) = g.points[0], p
         if abs(x1 - x0) < MIN_BOX_SIDE or abs(y1 - y0) < MIN_BOX_SIDE:

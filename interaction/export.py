@@ -1,4 +1,5 @@
-"""PNG export of alphas and straight-alpha RGBA cut-outs (atomic: nothing is overwritten on failure)."""
+"""PNG export of alphas, coarse masks, straight-alpha RGBA cut-outs and cut-outs over a colour (atomic: nothing is
+overwritten on failure)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import cv2
 import numpy as np
 
 from .atomic import write_bytes_atomic
+from .edge import decontaminate
 from .errors import ExportError
 
 
@@ -61,17 +63,57 @@ def estimate_foreground(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return np.clip(fg, 0.0, 1.0)
 
 
-def rgba_cutout(image: np.ndarray, alpha: np.ndarray, bits: int = 8) -> np.ndarray:
+def foreground(image: np.ndarray, alpha: np.ndarray, decontaminate_amount: float = 0.0) -> np.ndarray:
+    """The cut-out's colours: the estimated foreground, decontaminated by ``decontaminate_amount`` (0..100 %)."""
+    return np.clip(decontaminate(estimate_foreground(image, alpha), alpha, decontaminate_amount), 0.0, 1.0)
+
+
+def rgba_cutout(image: np.ndarray, alpha: np.ndarray, bits: int = 8, decontaminate_amount: float = 0.0) -> np.ndarray:
     """Straight (unpremultiplied) RGBA cut-out with the estimated foreground colour."""
-    fg = estimate_foreground(image, alpha)
+    fg = foreground(image, alpha, decontaminate_amount)
     top = 255.0 if bits == 8 else 65535.0
     dtype = np.uint8 if bits == 8 else np.uint16
     rgb = np.round(fg * top).astype(dtype)
     return np.dstack([rgb, quantise(alpha, bits)])
 
 
-def export_rgba(image: np.ndarray, alpha: np.ndarray, path: str | os.PathLike, bits: int = 8) -> Path:
-    """Write the straight-alpha RGBA cut-out of ``image`` with ``alpha``."""
+def _check_shape(image: np.ndarray, alpha: np.ndarray) -> None:
     if image.shape[:2] != alpha.shape:
         raise ExportError(f"alpha {alpha.shape[::-1]} does not match the image {image.shape[1::-1]}")
-    return _write(path, encode_png(rgba_cutout(image, alpha, bits)))
+
+
+def export_rgba(image: np.ndarray, alpha: np.ndarray, path: str | os.PathLike, bits: int = 8,
+                decontaminate_amount: float = 0.0) -> Path:
+    """Write the straight-alpha RGBA cut-out of ``image`` with ``alpha``."""
+    _check_shape(image, alpha)
+    return _write(path, encode_png(rgba_cutout(image, alpha, bits, decontaminate_amount)))
+
+
+def parse_colour(text: str) -> tuple[int, int, int]:
+    """``#rrggbb`` or ``r,g,b`` (0..255 each) -> an RGB triple."""
+    t = text.strip()
+    try:
+        if t.startswith("#") and len(t) == 7:
+            rgb = tuple(int(t[i:i + 2], 16) for i in (1, 3, 5))
+        else:
+            rgb = tuple(int(v) for v in t.split(","))
+    except ValueError:
+        rgb = ()
+    if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
+        raise ExportError(f"colour '{text}' must be #rrggbb or r,g,b with values 0..255")
+    return rgb  # type: ignore[return-value]
+
+
+def over_colour(image: np.ndarray, alpha: np.ndarray, colour: tuple[int, int, int],
+                decontaminate_amount: float = 0.0) -> np.ndarray:
+    """The cut-out composited over a solid ``colour`` (H x W x 3 uint8): foreground * alpha + colour * (1 - alpha)."""
+    a = alpha[..., None].astype(np.float64)
+    rgb = foreground(image, alpha, decontaminate_amount) * a + np.array(colour, np.float64) / 255.0 * (1.0 - a)
+    return np.round(np.clip(rgb, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def export_over(image: np.ndarray, alpha: np.ndarray, colour: tuple[int, int, int], path: str | os.PathLike,
+                decontaminate_amount: float = 0.0) -> Path:
+    """Write the cut-out over ``colour`` as an opaque RGB PNG."""
+    _check_shape(image, alpha)
+    return _write(path, encode_png(over_colour(image, alpha, colour, decontaminate_amount)))

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from .atomic import atomic_path
+from .edge import EdgeError, EdgeSettings
 from .errors import USER_ERRORS, ProjectError
 from .prompt_file import parse_prompt, printable
 from .prompts import PromptError
@@ -21,7 +22,9 @@ from .results import PackedResult
 from .session import Round, Session, image_key
 
 FORMAT = "mattestudio-project"
-FORMAT_VERSION = 1
+#: 2 added soft strokes among the prompts and each instance's edge controls ("edge"); version 1 files still load
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MAX_MEMBER = 400 * 1024 * 1024  # uncompressed bytes of one member
 MAX_TOTAL = 2 * 1024 ** 3
 MAX_RATIO = 200  # uncompressed / compressed, beyond which a member is treated as a zip bomb
@@ -63,6 +66,7 @@ def save_project(session: Session, path: str | os.PathLike, image_path: str | os
             "pending": [p.to_dict() for p in inst.pending],
             "rounds": [_round_entry(r, f"results/{i}/r{k}", files) for k, r in enumerate(inst.rounds)],
             "redo_rounds": [_round_entry(r, f"results/{i}/u{k}", files) for k, r in enumerate(inst.redo_rounds)],
+            "edge": inst.edge.to_dict(),
         })
     manifest = {
         "format": FORMAT, "format_version": FORMAT_VERSION,
@@ -187,9 +191,9 @@ def _session_from(zf, manifest, segmenter, refiner, device, path) -> Session:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ProjectError("not a MatteStudio project manifest")
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ProjectError(f"project format version {version!r} is not supported (this MatteStudio reads "
-                           f"version {FORMAT_VERSION})")
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        raise ProjectError(f"project format version {printable(repr(version))} is not supported (this MatteStudio "
+                           f"reads versions {', '.join(map(str, READABLE_VERSIONS))})")
     img_info = manifest.get("image")
     if not isinstance(img_info, dict):
         raise ProjectError("the manifest has no image entry")
@@ -230,6 +234,10 @@ def _session_from(zf, manifest, segmenter, refiner, device, path) -> Session:
             inst.pending = [session.validate(parse_prompt(p)) for p in e.get("pending", [])]
         except PromptError as exc:
             raise ProjectError(f"instance '{inst.name}' open round: {exc}") from None
+        try:
+            inst.edge = EdgeSettings.from_dict(e.get("edge", {}))
+        except EdgeError as exc:
+            raise ProjectError(f"instance '{inst.name}': {exc}") from None
     return session
 
 

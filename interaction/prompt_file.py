@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .edge import EdgeError, EdgeSettings
 from .prompts import Prompt, PromptError, prompt_from_dict
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -18,6 +19,7 @@ MAX_ROUNDS = 10_000
 class InstancePrompts:
     name: str
     rounds: tuple[tuple[Prompt, ...], ...]
+    edge: EdgeSettings = EdgeSettings()  # the instance's edge controls (JSON "edge": {"feather": 2, ...})
 
 
 def _reject_constant(name: str):
@@ -56,7 +58,7 @@ def parse_prompts(data: object) -> list[InstancePrompts]:
     for i, inst in enumerate(insts, 1):
         if not isinstance(inst, dict):
             raise PromptError(f"instance {i}: must be an object with 'name' and 'rounds'")
-        extra = set(inst) - {"name", "rounds"}
+        extra = set(inst) - {"name", "rounds", "edge"}
         if extra:
             raise PromptError(f"instance {i}: unknown field(s) {printable(', '.join(sorted(map(str, extra))))}")
         name = inst.get("name", f"instance {i}")
@@ -84,7 +86,11 @@ def parse_prompts(data: object) -> list[InstancePrompts]:
                 except PromptError as exc:
                     raise PromptError(f"instance '{name}', round {r}, prompt {k}: {exc}") from None
             parsed.append(tuple(prompts))
-        out.append(InstancePrompts(name, tuple(parsed)))
+        try:
+            edge = EdgeSettings.from_dict(inst.get("edge", {}))
+        except EdgeError as exc:
+            raise PromptError(f"instance '{name}': {printable(exc, 300)}") from None
+        out.append(InstancePrompts(name, tuple(parsed), edge))
     return out
 
 
@@ -112,8 +118,13 @@ def load_prompts(path: str | os.PathLike) -> list[InstancePrompts]:
 
 
 def dump_prompts(instances: list[InstancePrompts]) -> str:
-    return json.dumps({"instances": [{"name": i.name, "rounds": [[p.to_dict() for p in r] for r in i.rounds]}
-                                     for i in instances]}, indent=1, allow_nan=False)
+    def entry(i: InstancePrompts) -> dict:
+        d: dict = {"name": i.name, "rounds": [[p.to_dict() for p in r] for r in i.rounds]}
+        if not i.edge.identity:
+            d["edge"] = i.edge.to_dict()
+        return d
+
+    return json.dumps({"instances": [entry(i) for i in instances]}, indent=1, allow_nan=False)
 
 
 __all__ = ["InstancePrompts", "parse_prompts", "parse_prompt", "load_prompts", "dump_prompts", "printable"]

@@ -13,6 +13,9 @@ from mattestudio.models.protocol import PromptSet, Stroke
 MAX_TEXT = 200
 MAX_SCRIBBLE_POINTS = 10_000
 MAX_RADIUS = 500.0
+MIN_RADIUS = 0.5
+#: radius of a soft (unknown) stroke when the JSON gives none
+SOFT_RADIUS = 12.0
 
 
 class PromptError(ValueError):
@@ -34,6 +37,24 @@ def _finite(name: str, value: Any) -> float:
 def _inside(name: str, x: float, y: float, width: int, height: int) -> None:
     if not (0 <= x <= width - 1 and 0 <= y <= height - 1):
         raise PromptError(f"{name} at ({x:g}, {y:g}) lies outside the {width}x{height} image")
+
+
+def _stroke(name: str, points: Any, radius: Any) -> tuple[tuple[tuple[float, float], ...], float]:
+    """Validated points and radius of a brush stroke (``name`` says which kind in the messages)."""
+    try:
+        if any(len(p) != 2 for p in points):
+            raise PromptError(f"{name} points must be a list of [x, y] pairs")
+        pts = tuple((_finite(f"{name} x", p[0]), _finite(f"{name} y", p[1])) for p in points)
+    except (TypeError, IndexError, KeyError):
+        raise PromptError(f"{name} points must be a list of [x, y] pairs") from None
+    if not pts:
+        raise PromptError(f"{name} has no points")
+    if len(pts) > MAX_SCRIBBLE_POINTS:
+        raise PromptError(f"{name} has {len(pts)} points (at most {MAX_SCRIBBLE_POINTS})")
+    r = _finite(f"{name} radius", radius)
+    if not MIN_RADIUS <= r <= MAX_RADIUS:
+        raise PromptError(f"{name} radius {r:g} is outside {MIN_RADIUS:g}..{MAX_RADIUS:g} px")
+    return pts, r
 
 
 @dataclass(frozen=True)
@@ -63,21 +84,7 @@ class Scribble:
     positive: bool = True
 
     def __post_init__(self):
-        try:
-            pts = tuple((_finite("scribble x", p[0]), _finite("scribble y", p[1])) for p in self.points)
-        except (TypeError, IndexError, KeyError) as exc:
-            if isinstance(exc, PromptError):
-                raise
-            raise PromptError("scribble points must be a list of [x, y] pairs") from None
-        if any(len(p) != 2 for p in self.points):
-            raise PromptError("scribble points must be a list of [x, y] pairs")
-        if not pts:
-            raise PromptError("scribble has no points")
-        if len(pts) > MAX_SCRIBBLE_POINTS:
-            raise PromptError(f"scribble has {len(pts)} points (at most {MAX_SCRIBBLE_POINTS})")
-        r = _finite("scribble radius", self.radius)
-        if not 0.5 <= r <= MAX_RADIUS:
-            raise PromptError(f"scribble radius {r:g} is outside 0.5..{MAX_RADIUS:g} px")
+        pts, r = _stroke("scribble", self.points, self.radius)
         if not isinstance(self.positive, (bool, np.bool_)):
             raise PromptError("scribble 'positive' must be true or false")
         object.__setattr__(self, "points", pts)
@@ -91,6 +98,27 @@ class Scribble:
     def to_dict(self) -> dict:
         return {"type": "scribble", "points": [list(p) for p in self.points], "radius": self.radius,
                 "positive": self.positive}
+
+
+@dataclass(frozen=True)
+class Soft:
+    """A soft (unknown) brush stroke: the subject is here, but its alpha must be solved, not decided. Its pixels
+    belong to the instance's coarse mask, are unknown in the trimap whatever the mask says, and carry no conflict."""
+
+    points: tuple[tuple[float, float], ...]
+    radius: float = SOFT_RADIUS
+
+    def __post_init__(self):
+        pts, r = _stroke("soft stroke", self.points, self.radius)
+        object.__setattr__(self, "points", pts)
+        object.__setattr__(self, "radius", r)
+
+    def validate(self, width: int, height: int) -> None:
+        for x, y in self.points:
+            _inside("soft stroke point", x, y, width, height)
+
+    def to_dict(self) -> dict:
+        return {"type": "soft", "points": [list(p) for p in self.points], "radius": self.radius}
 
 
 @dataclass(frozen=True)
@@ -140,13 +168,14 @@ class Text:
         return {"type": "text", "text": self.text}
 
 
-Prompt = Union[Click, Scribble, Box, Text]
+Prompt = Union[Click, Scribble, Box, Text, Soft]
 
 _FIELDS = {
     "click": ({"x", "y"}, {"positive"}),
     "scribble": ({"points"}, {"radius", "positive"}),
     "box": ({"x0", "y0", "x1", "y1"}, set()),
     "text": ({"text"}, set()),
+    "soft": ({"points"}, {"radius"}),
 }
 
 
@@ -156,7 +185,7 @@ def prompt_from_dict(d: Any) -> Prompt:
         raise PromptError(f"a prompt must be an object, got {type(d).__name__}")
     kind = d.get("type")
     if not isinstance(kind, str) or kind not in _FIELDS:
-        raise PromptError(f"unknown prompt type {ascii(kind)[:40]} (use click, scribble, box or text)")
+        raise PromptError(f"unknown prompt type {ascii(kind)[:40]} (use click, scribble, box, text or soft)")
     required, optional = _FIELDS[kind]
     keys = set(d) - {"type"}
     missing = required - keys
@@ -167,14 +196,15 @@ def prompt_from_dict(d: Any) -> Prompt:
         raise PromptError(f"{kind} prompt has unknown field(s) {', '.join(sorted(ascii(k)[:40] for k in unknown))}")
     if kind == "click":
         return Click(d["x"], d["y"], d.get("positive", True))
-    if kind == "scribble":
+    if kind in ("scribble", "soft"):
+        name = "scribble" if kind == "scribble" else "soft stroke"
         pts = d["points"]
-        if not isinstance(pts, list):
-            raise PromptError("scribble points must be a list of [x, y] pairs")
-        for p in pts:
-            if not isinstance(p, (list, tuple)) or len(p) != 2:
-                raise PromptError("scribble points must be a list of [x, y] pairs")
-        return Scribble(tuple(tuple(p) for p in pts), d.get("radius", 4.0), d.get("positive", True))
+        if not isinstance(pts, list) or not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in pts):
+            raise PromptError(f"{name} points must be a list of [x, y] pairs")
+        pts = tuple(tuple(p) for p in pts)
+        if kind == "soft":
+            return Soft(pts, d.get("radius", SOFT_RADIUS))
+        return Scribble(pts, d.get("radius", 4.0), d.get("positive", True))
     if kind == "box":
         return Box(d["x0"], d["y0"], d["x1"], d["y1"])
     return Text(d["text"])
@@ -190,4 +220,5 @@ def to_prompt_set(prompts: list[Prompt] | tuple[Prompt, ...]) -> PromptSet:
                       for s in prompts if isinstance(s, Scribble)),
         boxes=tuple((b.x0, b.y0, b.x1, b.y1) for b in prompts if isinstance(b, Box)),
         texts=tuple(t.text for t in prompts if isinstance(t, Text)),
+        soft=tuple(Stroke(np.array(s.points, np.float32), s.radius, True) for s in prompts if isinstance(s, Soft)),
     )

@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-from .prompts import Box, Click, Prompt, Scribble
+from .prompts import Box, Click, Prompt, Scribble, Soft
 
 NO_CONFLICT, CONFLICT_FG, CONFLICT_BG = 0, 1, 2
 
@@ -31,7 +31,16 @@ def rasterise(prompts: list[Prompt] | tuple[Prompt, ...], height: int, width: in
     return pos.astype(bool), neg.astype(bool)
 
 
-def draw_stroke(canvas: np.ndarray, scribble: Scribble, value: int) -> np.ndarray:
+def soft_pixels(prompts: list[Prompt] | tuple[Prompt, ...], height: int, width: int) -> np.ndarray:
+    """Pixels (H x W bool) painted by the soft strokes in ``prompts``."""
+    out = np.zeros((height, width), np.uint8)
+    for p in prompts:
+        if isinstance(p, Soft):
+            draw_stroke(out, p, 1)
+    return out.astype(bool)
+
+
+def draw_stroke(canvas: np.ndarray, scribble: Scribble | Soft, value: int) -> np.ndarray:
     """Paint ``scribble`` (its radius as half the stroke width; a single point as a disk) into ``canvas``."""
     pts = np.round(np.array(scribble.points, np.float64)).astype(np.int32).reshape(-1, 1, 2)
     if len(pts) == 1:
@@ -61,7 +70,8 @@ def conflict_map(prev_mask: np.ndarray | None, new_prompts: list[Prompt] | tuple
     2 where it said foreground but the new input says background, 0 elsewhere.
 
     New foreground input = positive clicks/scribbles; new background input = negative clicks/scribbles and the outside
-    of a new box. Without a previous prediction everything counts as previously background.
+    of a new box. Without a previous prediction everything counts as previously background. Pixels under a new soft
+    stroke say neither, so they carry no conflict whatever else the round says there.
     """
     pos, neg = rasterise(new_prompts, height, width)
     out_box = box_outside(new_prompts, height, width)
@@ -71,4 +81,5 @@ def conflict_map(prev_mask: np.ndarray | None, new_prompts: list[Prompt] | tuple
     cmap = np.zeros((height, width), np.uint8)
     cmap[pos & ~prev] = CONFLICT_FG
     cmap[neg & prev & ~pos] = CONFLICT_BG
+    cmap[soft_pixels(new_prompts, height, width)] = NO_CONFLICT
     return cmap

@@ -58,6 +58,8 @@ class RoundResult:
     grounding: object | None = None
     siblings: list = field(default_factory=list)
     _packed: "PackedResult | None" = field(default=None, repr=False, compare=False)
+    #: reduced copies for previews (instance_alphas.py), by size
+    previews: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def mask(self) -> np.ndarray:

@@ -19,19 +19,23 @@ from mattestudio.models import registry
 from mattestudio.models.protocol import (CancelFn, ProgressFn, RefineRequest, SegmentRequest, never_cancel,
                                          no_progress)
 
-from .exclusive import exclusive_alphas
+from .edge import EdgeSettings
 from .grounding.step import GroundingStep
+from .instance_alphas import AlphaSource, edged_alphas
 from .prompts import Prompt, PromptError, to_prompt_set
-from .raster import conflict_map, rasterise
+from .raster import conflict_map, rasterise, soft_pixels
 from .results import PackedResult, RoundResult, quantise16
-from .trimap import trimap_from_prob
+from .soft_refine import SoftFallback, handles_soft, refine_with_fallback
+from .trimap import cover_soft, trimap_from_prob
 
 #: rounds per instance whose results are kept (older rounds keep their prompts but can no longer be undone to)
 HISTORY_LIMIT = 50
 #: undone prompts of the open round that can be redone
 PROMPT_REDO_LIMIT = 200
 
-PALETTE = [(230, 60, 60), (60, 140, 230), (60, 190, 90), (240, 170, 40), (170, 80, 220), (40, 200, 200),
+#: instance colours in order of use; blue first, which stands out against skin, hair and the warm colours of most
+#: first subjects
+PALETTE = [(60, 140, 230), (230, 60, 60), (60, 190, 90), (240, 170, 40), (170, 80, 220), (40, 200, 200),
            (230, 100, 170), (150, 150, 60)]
 
 
@@ -70,6 +74,7 @@ class Instance:
     pending: list[Prompt] = field(default_factory=list)
     pending_redo: list[Prompt] = field(default_factory=list)
     generation: int = 0
+    edge: EdgeSettings = field(default_factory=EdgeSettings)  # edge controls, applied to the alpha non-destructively
 
     def all_prompts(self) -> list[Prompt]:
         return [p for r in self.rounds for p in r.prompts]
@@ -109,6 +114,7 @@ class RoundTicket:
             prev_prob=None if prev is None else prev.prob,
             prev_logits=None if prev is None else prev.logits,
             image_key=self.image_key,
+            soft=soft_pixels(self.history, h, w),
         )
 
 
@@ -131,6 +137,7 @@ class Session:
         self.segmenter = registry.create(segmenter, "segmenter", device) if isinstance(segmenter, str) else segmenter
         self.refiner = registry.create(refiner, "refiner", device) if isinstance(refiner, str) else refiner
         self.grounding = GroundingStep(device)  # text -> box, person prior (its networks load on first use)
+        self._soft_fallback = SoftFallback()  # solves soft strokes for a refiner not made for them
         self.instances: dict[str, Instance] = {}
 
     # ----------------------------------------------------------------- instances
@@ -233,16 +240,23 @@ class Session:
         segmenter = ticket.segmenter or self.segmenter
         seg = segmenter.segment(req, lambda f, m="": progress(0.5 * f, m), cancel)
         t1 = time.perf_counter()
-        ref, trimap, alpha_seconds = self._refine(seg.prob, lambda f, m="": progress(0.5 + 0.5 * f, m), cancel)
+        prob = cover_soft(seg.prob, req.soft)  # soft strokes: inside the mask, unknown in the trimap
+        part = lambda f, m="": progress(0.5 + 0.5 * f, m)  # noqa: E731
+        if req.soft.any() and not handles_soft(self.refiner):
+            ref, trimap, alpha_seconds = refine_with_fallback(self.refiner, self._soft_fallback, self.image,
+                                                              self.key, seg.prob, prob, req.soft, part, cancel)
+        else:
+            ref, trimap, alpha_seconds = self._refine(prob, part, cancel, req.soft)
         t2 = time.perf_counter()
         progress(1.0, "done")
         warnings = list(seg.info.get("warnings", [])) + list(ref.info.get("warnings", []))
         # results live on the 16-bit grid of their packed form, so undo/redo and project files restore them exactly
         # (a UI calls ``result.pack()`` on its worker too, so that committing never encodes on the GUI thread)
-        return RoundResult(quantise16(seg.prob), quantise16(ref.alpha), req.conflict, trimap,
+        return RoundResult(quantise16(prob), quantise16(ref.alpha), req.conflict, trimap,
                            seg.logits, t1 - t0, t2 - t1, warnings, alpha_seconds=alpha_seconds)
 
-    def _refine(self, prob: np.ndarray, progress: ProgressFn, cancel: CancelFn) -> tuple:
+    def _refine(self, prob: np.ndarray, progress: ProgressFn, cancel: CancelFn,
+                soft: np.ndarray | None = None) -> tuple:
         """The refiner's result, the round's trimap and the refiner call's own seconds. A refiner that does not read
         the trimap (``uses_trimap = False``) gets none; the trimap (for display and the project file) is computed after
         it, or beside it on another thread when the refiner's work runs on an accelerator (on a CPU the two would only
@@ -250,18 +264,18 @@ class Session:
 
         def timed(trimap: np.ndarray | None) -> tuple:
             t = time.perf_counter()
-            ref = self.refiner.refine(RefineRequest(self.image, prob, trimap, self.key), progress, cancel)
+            ref = self.refiner.refine(RefineRequest(self.image, prob, trimap, self.key, soft), progress, cancel)
             return ref, time.perf_counter() - t
 
         if getattr(self.refiner, "uses_trimap", True):
-            trimap = trimap_from_prob(self.image, prob)
+            trimap = trimap_from_prob(self.image, prob, soft=soft)
             ref, seconds = timed(trimap)
         elif not getattr(self.refiner, "on_accelerator", False):
             ref, seconds = timed(None)
-            trimap = trimap_from_prob(self.image, prob)
+            trimap = trimap_from_prob(self.image, prob, soft=soft)
         else:
             with ThreadPoolExecutor(1, thread_name_prefix="trimap") as pool:
-                job = pool.submit(trimap_from_prob, self.image, prob)
+                job = pool.submit(trimap_from_prob, self.image, prob, soft=soft)
                 ref, seconds = timed(None)
                 trimap = job.result()
         return ref, trimap, seconds
@@ -333,25 +347,17 @@ class Session:
 
     # ----------------------------------------------------------------- results
     def alphas(self) -> dict[str, np.ndarray]:
-        """Current alpha of every instance with a result, made exclusive (per pixel sum <= 1)."""
+        """Current alpha of every instance with a result, after its edge controls, made exclusive (per pixel sum
+        <= 1)."""
         return self.alphas_snapshot()()
 
-    def alphas_snapshot(self) -> Callable[[], dict[str, np.ndarray]]:
+    def alphas_snapshot(self, size: tuple[int, int] | None = None) -> Callable[[], dict[str, np.ndarray]]:
         """What :meth:`alphas` needs, taken now, as a function that may run later on another thread (results and
-        prompts are immutable; later rounds do not change the snapshot)."""
-        items = [(name, inst.result, tuple(inst.all_prompts())) for name, inst in self.instances.items()
-                 if inst.result is not None]
-        h, w = self.height, self.width
-
-        def compute() -> dict[str, np.ndarray]:
-            alphas, support = [], []
-            for _, res, prompts in items:
-                pos, neg = rasterise(prompts, h, w)
-                alphas.append(res.alpha)
-                support.append(res.prob + pos.astype(np.float32) - neg.astype(np.float32))
-            return dict(zip([name for name, _, _ in items], exclusive_alphas(alphas, support)))
-
-        return compute
+        prompts are immutable; later rounds do not change the snapshot); with ``size`` (width, height) it gives them
+        at that preview size."""
+        sources = [AlphaSource(name, inst.result, tuple(inst.all_prompts()), inst.edge)
+                   for name, inst in self.instances.items() if inst.result is not None]
+        return lambda: edged_alphas(sources, size)
 
 
 __all__ = ["Session", "SessionError", "Instance", "Round", "RoundTicket", "RoundResult", "PromptError",

@@ -8,6 +8,18 @@ import cv2
 import numpy as np
 
 BG, UNKNOWN, FG = 0, 128, 255
+#: coarse probability given to the pixels of soft strokes: covered by the mask (>= 0.5), and as undecided as can be
+SOFT_PROB = 0.5
+
+
+def cover_soft(prob: np.ndarray, soft: np.ndarray | None) -> np.ndarray:
+    """``prob`` with the soft pixels set to :data:`SOFT_PROB`: the instance's mask covers them and a refiner that reads
+    only the coarse map sees them as undecided (a copy; ``prob`` itself is left alone)."""
+    if soft is None or not soft.any():
+        return prob
+    out = prob.astype(np.float32, copy=True)
+    out[soft] = SOFT_PROB
+    return out
 
 
 def _fuzziness(image: np.ndarray, prob: np.ndarray, window: int) -> np.ndarray:
@@ -37,13 +49,22 @@ WORK_SIDE = 1024
 
 
 def trimap_from_prob(image: np.ndarray, prob: np.ndarray, *, scale: float = 1.0,
-                     min_factor: float = 0.5, max_factor: float = 3.0) -> np.ndarray:
-    """Trimap (uint8 0/128/255) around the 0.5 contour of ``prob``.
+                     min_factor: float = 0.5, max_factor: float = 3.0, soft: np.ndarray | None = None) -> np.ndarray:
+    """Trimap (uint8 0/128/255) around the 0.5 contour of ``prob``; the ``soft`` pixels (H x W bool) are unknown
+    whatever ``prob`` says there.
 
     The band's half-width at each boundary point is ``base * f`` with ``f`` between ``min_factor`` (hard, clean edges)
     and ``max_factor`` (hair, fur, soft prediction), where ``base`` grows with the image diagonal. Large images are
     processed at a working size; the full-resolution boundary always stays inside the band.
     """
+    tri = _adaptive_trimap(image, prob, scale, min_factor, max_factor)
+    if soft is not None:
+        tri[soft] = UNKNOWN
+    return tri
+
+
+def _adaptive_trimap(image: np.ndarray, prob: np.ndarray, scale: float, min_factor: float,
+                     max_factor: float) -> np.ndarray:
     h, w = prob.shape
     base = band_radius(h, w) * scale
     s = min(1.0, WORK_SIDE / max(h, w))

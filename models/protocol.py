@@ -54,10 +54,11 @@ class PromptSet:
     strokes: tuple[Stroke, ...] = ()
     boxes: tuple[tuple[float, float, float, float], ...] = ()  # (x0, y0, x1, y1)
     texts: tuple[str, ...] = ()
+    soft: tuple[Stroke, ...] = ()  # soft (unknown) brush strokes: inside the instance, alpha to be solved there
 
     @property
     def empty(self) -> bool:
-        return len(self.clicks) == 0 and not self.strokes and not self.boxes and not self.texts
+        return len(self.clicks) == 0 and not self.strokes and not self.boxes and not self.texts and not self.soft
 
 
 @dataclass
@@ -73,6 +74,9 @@ class SegmentRequest:
     image_key: str = ""  # stable id of the image, for encode-once caches
     prior: Optional[np.ndarray] = None  # H x W float32 in [0, 1], a soft foreground prior (0.5: no opinion), e.g.
     # the person segmenter's probability over a person's box; a segmenter may ignore it
+    # H x W bool: pixels under the soft strokes of all rounds. The session itself makes the result's mask cover them
+    # and the trimap unknown there, whatever the segmenter answers; a back-end may read them, none has to.
+    soft: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -92,6 +96,9 @@ class RefineRequest:
     prob: np.ndarray  # H x W float32 coarse probability
     trimap: np.ndarray | None  # H x W uint8: 0 bg, 128 unknown, 255 fg; None for a refiner with uses_trimap False
     image_key: str = ""
+    # H x W bool: pixels painted soft. A refiner with ``handles_soft`` gets them unknown in the trimap and at prob 0.5
+    # and solves them; any other gets the segmenter's own map, and may skip them (the session solves them for it).
+    soft: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -112,7 +119,9 @@ class Segmenter(Protocol):
 class Refiner(Protocol):
     """``uses_trimap`` (optional, default True): False tells the session that ``refine`` reads only the image and the
     coarse map, so it passes ``trimap=None`` and computes the round's trimap after it, or on another thread while it
-    runs when ``on_accelerator`` (optional, default False) says that its work leaves the CPU free."""
+    runs when ``on_accelerator`` (optional, default False) says that its work leaves the CPU free. ``handles_soft``
+    (optional, default False): True says that it solves soft-painted pixels itself (``RefineRequest.soft``); for any
+    other refiner the session solves them with the classic one (``interaction/soft_refine.py``)."""
 
     name: str
 

@@ -68,3 +68,17 @@ def disc_image() -> tuple[np.ndarray, np.ndarray]:
     alpha = np.clip(35.5 - d, 0, 1).astype(np.float32)
     img = alpha[..., None] * fg + (1 - alpha[..., None]) * bg + rng.normal(0, 4, (h, w, 3))
     return np.clip(img, 0, 255).astype(np.uint8), alpha
+
+
+@pytest.fixture
+def lens_image() -> tuple[np.ndarray, np.ndarray]:
+    """A 120x160 lens over a striped, noisy grey background: alpha 0.4 inside radius 25, an opaque red rim out to 30
+    (antialiased); returns the image and each pixel's distance to the lens's centre (80, 60)."""
+    rng = np.random.default_rng(1)
+    h, w = 120, 160
+    yy, xx = np.mgrid[0:h, 0:w]
+    tex = 110 + 60 * np.sign(np.sin(xx / 3.0) * np.sin(yy / 4.0)) + rng.normal(0, 10, (h, w))
+    d = np.hypot(yy - 60, xx - 80)
+    alpha = np.where(d < 25, 0.4, np.clip(30.5 - d, 0, 1))[..., None]
+    img = alpha * np.array([220, 50, 40]) + (1 - alpha) * np.repeat(tex[..., None], 3, 2)
+    return np.clip(img, 0, 255).astype(np.uint8), d

@@ -11,9 +11,10 @@ from . import simulator as sim
 
 CLICKS_PER_ROUND = 3
 SCRIBBLES_PER_ROUND = 2
+SOFT_STROKES_PER_ROUND = 2  # the refine protocol's round 2
 NOC_MAX_CLICKS = 20
 NOC_THRESHOLDS = (0.85, 0.90)
-PROTOCOLS = ("click", "scribble", "box", "mixed", "text", "noc")
+PROTOCOLS = ("click", "scribble", "box", "mixed", "text", "noc", "refine")
 
 
 class ProtocolError(ValueError):
@@ -30,6 +31,8 @@ class UserState:
     clicked: np.ndarray = field(default=None)  # H x W bool, every click so far
     pred: np.ndarray | None = None  # the latest coarse mask
     done: bool = False  # NoC: reached the last threshold
+    truth: np.ndarray | None = None  # H x W float: the true alpha (the refine protocol's soft strokes need it)
+    alpha: np.ndarray | None = None  # the latest alpha of this instance
 
     def __post_init__(self):
         if self.clicked is None:
@@ -58,7 +61,11 @@ class Protocol:
             if self.use_text and user.text:
                 out.append(Text(user.text))
             return out
-        if self.name == "click" or (self.name == "mixed" and round_index % 2 == 0):
+        if self.name == "refine" and round_index == 2:
+            if user.truth is None:
+                raise ProtocolError("the refine protocol needs the true alpha in the user state")
+            return sim.round_soft(user.truth, user.alpha, SOFT_STROKES_PER_ROUND)
+        if self.name in ("click", "refine") or (self.name == "mixed" and round_index % 2 == 0):
             return sim.round_clicks(user.gt, user.pred, CLICKS_PER_ROUND, user.clicked, self.separate_clicks)
         if self.name in ("scribble", "mixed"):
             return sim.round_scribbles(user.gt, user.pred, SCRIBBLES_PER_ROUND, user.rng, self.separate_strokes)

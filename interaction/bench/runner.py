@@ -77,7 +77,8 @@ def run_method(method: Method, item: LoadedItem, protocol: Protocol, seed: int,
     """All rounds of ``protocol`` for one method on one image; returns (per-round records, NoC records)."""
     names = list(item.alphas)
     method.start(item.image, names, key=item.name)
-    users = {n: UserState(item.alphas[n] >= 0.5, np.random.default_rng(_user_seed(seed, item.name, n)), item.text)
+    users = {n: UserState(item.alphas[n] >= 0.5, np.random.default_rng(_user_seed(seed, item.name, n)), item.text,
+                          truth=item.alphas[n])
              for n in names}
     trimap = item.trimap if len(names) == 1 else None
     records, ious = [], {n: [] for n in names}
@@ -92,7 +93,7 @@ def run_method(method: Method, item: LoadedItem, protocol: Protocol, seed: int,
             if not prompts:
                 continue
             out = method.run_round(n, prompts)
-            u.pred = out.mask
+            u.pred, u.alpha = out.mask, out.alpha
             n_prompts[n] += len(prompts)
             timing[n] = (out.segment_seconds, out.refine_seconds)
         if not timing and protocol.name == "noc":

@@ -3,7 +3,8 @@
 Ground truth mask = alpha >= 0.5; the prediction is the round's coarse mask. Clicks follow the RITM rule; a round of
 k clicks places them one after another on the *same* prediction, each new click excluding the pixels already clicked
 (the k deepest separated error points; see docs/decisions/0101-simulated-user-clicks.md). Scribbles follow the
-skeleton of the largest error component.
+skeleton of the largest error component. Soft strokes (the ``refine`` protocol) follow the skeleton of the largest
+region where the truth is soft and the result is wrong.
 """
 
 from __future__ import annotations
@@ -16,12 +17,18 @@ import cv2
 import numpy as np
 from skimage.morphology import skeletonize
 
-from ..prompts import Box, Click, Scribble
+from ..prompts import Box, Click, Scribble, Soft
 from ..raster import draw_stroke
 
 BOX_PAD = 0.05  # of the image's longer side
 SCRIBBLE_SHARE = 0.30  # of the skeleton's length
 SCRIBBLE_RADIUS = (3, 8)  # px, inclusive
+SOFT_STROKE_RADIUS = 12.0  # px
+SOFT_TRUTH = (0.05, 0.95)  # the truth is soft where alpha lies strictly between these
+SOFT_CLOSE = 3  # px: the soft truth is closed by a disk of this radius (hair strands become one region)
+SOFT_WRONG = 0.1  # a pixel's result is wrong where |alpha - truth| exceeds this
+SOFT_MIN_AREA = math.pi * SOFT_STROKE_RADIUS ** 2  # smaller wrong soft regions are not worth a stroke
+SOFT_STEP = 4  # px between the stroke's points along the skeleton
 
 
 def gt_mask(alpha: np.ndarray) -> np.ndarray:
@@ -177,7 +184,7 @@ def next_scribble(errors: ErrorState, rng: np.random.Generator) -> Scribble | No
     return None if found is None else found[0]
 
 
-def scribble_pixels(s: Scribble, shape: tuple[int, int]) -> np.ndarray:
+def scribble_pixels(s: Scribble | Soft, shape: tuple[int, int]) -> np.ndarray:
     return draw_stroke(np.zeros(shape, np.uint8), s, 1).astype(bool)
 
 
@@ -202,4 +209,30 @@ def round_scribbles(gt: np.ndarray, pred: np.ndarray | None, k: int, rng: np.ran
             handled = cv2.dilate(handled.astype(np.uint8), disk) > 0
         errors.exclude(handled)
         out.append(s)
+    return out
+
+
+def soft_truth(truth: np.ndarray) -> np.ndarray:
+    """Where the true alpha is soft (0.05 < alpha < 0.95), closed by a disk of :data:`SOFT_CLOSE` px."""
+    soft = ((truth > SOFT_TRUTH[0]) & (truth < SOFT_TRUTH[1])).astype(np.uint8)
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * SOFT_CLOSE + 1, 2 * SOFT_CLOSE + 1))
+    return cv2.morphologyEx(soft, cv2.MORPH_CLOSE, disk) > 0
+
+
+def round_soft(truth: np.ndarray, alpha: np.ndarray | None, k: int) -> list[Soft]:
+    """Up to ``k`` soft strokes of radius 12 px, each along the longest path through the skeleton of the largest
+    region where the truth is soft and the result (``alpha``; none yet counts as 0) is wrong by more than 0.1; after
+    a stroke its pixels no longer count, so the next goes to the largest region left. Regions smaller than a
+    stroke's disk get none."""
+    pred = np.zeros(truth.shape, np.float32) if alpha is None else alpha
+    todo = soft_truth(truth) & (np.abs(pred - truth) > SOFT_WRONG)
+    out: list[Soft] = []
+    for _ in range(k):
+        comp = _largest_component(todo)
+        if comp.sum() < SOFT_MIN_AREA:
+            break
+        path = skeleton_path(comp)[::SOFT_STEP]
+        stroke = Soft(tuple((float(x), float(y)) for y, x in path), SOFT_STROKE_RADIUS)
+        todo &= ~scribble_pixels(stroke, truth.shape)
+        out.append(stroke)
     return out

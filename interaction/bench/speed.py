@@ -117,6 +117,14 @@ def check_backends(segmenter: str, refiners: list[str]) -> None:
             raise SpeedError(f"back-end '{name}' cannot act as {role}")
 
 
+def worker_row(cmd: list[str], failed: dict) -> dict:
+    """The JSON row a worker subprocess prints last; ``failed`` plus its last line of stderr when it fails."""
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {**failed, "error": (proc.stderr.strip().splitlines() or ["(no output)"])[-1]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def run_speed(sizes: list[float], segmenter: str, refiners: list[str], device: str = "cpu", on_row=None,
               header=None) -> list[dict]:
     """Every (refiner, size) in its own subprocess; ``on_row(row)`` is called as each finishes."""
@@ -128,12 +136,7 @@ def run_speed(sizes: list[float], segmenter: str, refiners: list[str], device: s
         for mp in sizes:
             cmd = [sys.executable, "-m", "mattestudio.interaction.bench.speed", "--mp", str(mp), "--segmenter",
                    segmenter, "--refiner", refiner, "--device", device]
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            if proc.returncode != 0:
-                tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-                row = {"segmenter": segmenter, "refiner": refiner, "megapixels": mp, "error": tail}
-            else:
-                row = json.loads(proc.stdout.strip().splitlines()[-1])
+            row = worker_row(cmd, {"segmenter": segmenter, "refiner": refiner, "megapixels": mp})
             rows.append(row)
             if on_row is not None:
                 on_row(row)

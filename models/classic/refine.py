@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from ..protocol import CancelFn, ProgressFn, RefineRequest, RefineResult, check_cancel
 from .colour import ColourModel
 from .guided import guided_upsample
+from .sampling import soft_prior
 
 
 @dataclass
@@ -34,6 +35,12 @@ class RefinerConfig:
     doubt_side: int = 512  # long side at which the colour models of that test are fitted and queried
     doubt_spacing: float = 0.2  # ... local models: windows around grid nodes this share of the long side apart
     doubt_prior: float = 0.5  # ... mixed with the whole photo's model as this many pseudo-counts per window pixel
+    soft_weight: float = 0.3  # weight of the colour-sampling prior under soft strokes (sampling.py) against the
+    #                           Laplacian; 0 = off
+
+
+SOFT_UNSOLVED = ("the soft strokes leave nothing of the subject opaque nearby, so their alpha stays undecided: leave "
+                 "an opaque part of it unpainted")
 
 
 def colour_knn_laplacian(image: np.ndarray, query: np.ndarray, k: int, xy_weight: float) -> sp.csr_matrix:
@@ -58,9 +65,11 @@ def colour_knn_laplacian(image: np.ndarray, query: np.ndarray, k: int, xy_weight
 
 
 def solve_closed_form(image: np.ndarray, trimap: np.ndarray, epsilon: float, nonlocal_weight: float = 0.0,
-                      nonlocal_k: int = 10, nonlocal_xy: float = 0.1) -> np.ndarray:
+                      nonlocal_k: int = 10, nonlocal_xy: float = 0.1,
+                      prior: tuple[np.ndarray, np.ndarray, float] | None = None) -> np.ndarray:
     """Alpha (float32) for ``image`` (uint8 RGB) and ``trimap`` (0/128/255) by closed-form matting, plus
-    ``nonlocal_weight`` times the colour-KNN Laplacian of the unknown pixels when that is above 0."""
+    ``nonlocal_weight`` times the colour-KNN Laplacian of the unknown pixels when that is above 0, plus a data term
+    ``weight * confidence * (alpha - estimate)^2`` when ``prior`` = (estimate, confidence, weight) (H x W each)."""
     from pymatting import cf_laplacian, cg, ichol
 
     known = trimap != 128
@@ -80,6 +89,11 @@ def solve_closed_form(image: np.ndarray, trimap: np.ndarray, epsilon: float, non
         L_U = L_U + knn_U
         rows = rows + knn_rows
     b = -rows[:, known.ravel()].dot(alpha.ravel()[known.ravel()])
+    if prior is not None:
+        estimate, confidence, weight = prior
+        c = weight * confidence.ravel()[unknown]
+        L_U, P = L_U + sp.diags(c), P + sp.diags(c)
+        b = b + c * estimate.ravel()[unknown]
     with contextlib.redirect_stdout(io.StringIO()):  # ichol prints a note each time it needs a diagonal shift
         M = ichol(P.tocsc(), shifts=[0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0])
     x = cg(L_U, b, M=M, atol=1e-7, rtol=1e-7, maxiter=2000)
@@ -124,6 +138,7 @@ def _downscale_trimap(trimap: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 class ClassicRefiner:
     name = "classic"
+    handles_soft = True  # soft strokes: unknown in the trimap, solved with the colour-sampling prior
 
     def __init__(self, config: RefinerConfig | None = None):
         self.config = config or RefinerConfig()
@@ -131,6 +146,13 @@ class ClassicRefiner:
     def _solver_args(self) -> tuple:
         cfg = self.config
         return cfg.epsilon, cfg.nonlocal_weight, cfg.nonlocal_k, cfg.nonlocal_xy
+
+    def _prior(self, image: np.ndarray, trimap: np.ndarray, soft: np.ndarray | None) -> tuple | None:
+        """The colour-sampling data term under the soft pixels (None without soft strokes)."""
+        if soft is None or self.config.soft_weight <= 0 or not soft.any():
+            return None
+        found = soft_prior(image.astype(np.float64) / 255.0, trimap, soft)
+        return None if found is None else (*found, self.config.soft_weight)
 
     def refine(self, request: RefineRequest, progress: ProgressFn, cancel: CancelFn) -> RefineResult:
         cfg = self.config
@@ -155,15 +177,19 @@ class ClassicRefiner:
         if not ((tri_c == 0).any() and (tri_c == 255).any()):
             # one side is not known anywhere near: closed-form has nothing to interpolate between
             alpha[unknown] = np.clip(request.prob[unknown], 0.0, 1.0)
-            return RefineResult(alpha, {"warnings": []})
+            soft = request.soft is not None and bool((request.soft & unknown).any())
+            return RefineResult(alpha, {"warnings": [SOFT_UNSOLVED] if soft and not (tri_c == 255).any() else []})
         s = min(1.0, cfg.solve_side / max(H, W))
+        soft_c = None if request.soft is None else request.soft[y0:y1, x0:x1]
         if s >= 0.999:
-            a_c = solve_closed_form(img_c, tri_c, *self._solver_args())
+            a_c = solve_closed_form(img_c, tri_c, *self._solver_args(), prior=self._prior(img_c, tri_c, soft_c))
         else:
             size = (max(4, int(round((x1 - x0) * s))), max(4, int(round((y1 - y0) * s))))
             img_s = cv2.resize(img_c, size, interpolation=cv2.INTER_AREA)
             tri_s = _downscale_trimap(tri_c, size)
-            a_s = solve_closed_form(img_s, tri_s, *self._solver_args())
+            soft_s = None if soft_c is None else cv2.resize(soft_c.astype(np.float32), size,
+                                                            interpolation=cv2.INTER_AREA) > 0.5
+            a_s = solve_closed_form(img_s, tri_s, *self._solver_args(), prior=self._prior(img_s, tri_s, soft_s))
             check_cancel(cancel)
             progress(0.7, "upsampling matte")
             a_c = guided_upsample(img_s.astype(np.float32) / 255.0, a_s, img_c, cfg.up_radius, cfg.up_eps)

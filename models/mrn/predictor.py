@@ -97,6 +97,8 @@ class MRNPredictor:
         check_cancel(cancel)
         unc = ((alpha > CERTAIN_EPS) & (alpha < 1 - CERTAIN_EPS)).astype(np.uint8)
         band = cv2.dilate(unc, band_kernel(cfg.prm_widths[-1])) > 0
+        if req.soft is not None:
+            band &= ~req.soft  # painted soft: the session solves those pixels itself (interaction/soft_refine.py)
         acc = np.zeros((h, w), np.float32)
         wsum = np.zeros((h, w), np.float32)
         boxes = [t for t in tiles(h, w, cfg.tile, cfg.tile_overlap) if band[t[0]:t[2], t[1]:t[3]].any()]

@@ -7,8 +7,9 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from mattestudio.app.canvas import SOFT
 from mattestudio.app.tools import ToolKind
-from mattestudio.interaction.prompts import Box, Click, Scribble
+from mattestudio.interaction.prompts import Box, Click, Scribble, Soft
 
 ZOOMS = (0.6, 1.0, 3.5)
 
@@ -116,3 +117,26 @@ def test_keys_zoom_and_brush(window, qtbot):
     assert window.settings.brush_radius == pytest.approx(canvas.tools.radius)
     qtbot.keyClick(canvas, Qt.Key.Key_B)
     assert canvas.tools.kind == ToolKind.BOX
+
+
+def test_r_selects_the_soft_brush_with_its_own_size_and_colour(window, qtbot):
+    canvas = window.canvas
+    canvas.setFocus()
+    scribble_r = canvas.tools.radius
+    qtbot.keyClick(canvas, Qt.Key.Key_R)
+    assert canvas.tools.kind == ToolKind.SOFT and window.actions["tool_soft"].isChecked()
+    assert canvas.tools.radius == pytest.approx(window.settings.soft_radius) == pytest.approx(12.0)
+    assert canvas.brush_ring.isVisible() and canvas.brush_ring.pen().color() == SOFT
+    window.actions["brush_larger"].trigger()
+    assert window.settings.soft_radius == pytest.approx(15.0) and "soft brush 15 px" in window.brush_label.text()
+    assert window.settings.brush_radius == pytest.approx(scribble_r)  # the scribble brush is untouched
+    canvas.set_zoom(1.0)
+    press(canvas, 40.0, 60.0)
+    for x in range(44, 100, 4):
+        move(canvas, float(x), 60.0)
+    release(canvas, 100.0, 60.0)
+    (s,) = window.controller.pending()
+    assert isinstance(s, Soft) and s.radius == pytest.approx(15.0) and len(s.points) >= 5
+    assert canvas.marker_count() == 1
+    qtbot.keyClick(canvas, Qt.Key.Key_S)
+    assert canvas.tools.radius == pytest.approx(scribble_r) and canvas.brush_ring.pen().color() != SOFT

@@ -188,8 +188,8 @@ def test_overlays_render_off_the_gui_thread_and_follow_the_toggles(qtbot, window
     threads: list[str] = []
     snapshot = c.session.alphas_snapshot
 
-    def recording_snapshot():
-        compute = snapshot()
+    def recording_snapshot(*args):
+        compute = snapshot(*args)
 
         def run():
             threads.append(threading.current_thread().name)

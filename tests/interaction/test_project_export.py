@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mattestudio.interaction.errors import ExportError, ProjectError
-from mattestudio.interaction.export import export_alpha, export_mask, export_rgba
+from mattestudio.interaction.export import export_alpha, export_mask, export_over, export_rgba
 from mattestudio.interaction.project import load_project, save_project
 from mattestudio.interaction.prompts import Box, Click, Text
 from mattestudio.interaction.session import Session
@@ -169,7 +169,8 @@ def test_written_files_respect_the_umask(tmp_path, session, umask, mode):
     try:
         paths = [export_alpha(np.zeros((4, 4), np.float32), tmp_path / "a.png"),
                  export_rgba(np.zeros((4, 4, 3), np.uint8), np.ones((4, 4), np.float32), tmp_path / "c.png"),
-                 export_mask(np.ones((4, 4), bool), tmp_path / "m.png")]
+                 export_mask(np.ones((4, 4), bool), tmp_path / "m.png"),
+                 export_over(np.zeros((4, 4, 3), np.uint8), np.ones((4, 4), np.float32), (0, 0, 0), tmp_path / "o.png")]
         save_project(session, tmp_path / "p.mattes")
         paths.append(tmp_path / "p.mattes")
         plain = tmp_path / "plain.txt"

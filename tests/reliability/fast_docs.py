@@ -28,7 +28,7 @@ def coord(rng: random.Random, top: float) -> float | int:
 
 
 def prompt(rng: random.Random, w: float = 60.0, h: float = 60.0) -> dict:
-    kind = rng.choice(("click", "scribble", "box", "text"))
+    kind = rng.choice(("click", "scribble", "box", "text", "soft"))
     if kind == "click":
         d: dict = {"type": "click", "x": coord(rng, w), "y": coord(rng, h)}
         if rng.random() < 0.5:
@@ -40,6 +40,11 @@ def prompt(rng: random.Random, w: float = 60.0, h: float = 60.0) -> dict:
             d["radius"] = rng.uniform(0.5, 20.0)
         if rng.random() < 0.5:
             d["positive"] = rng.random() < 0.5
+        return d
+    if kind == "soft":
+        d = {"type": "soft", "points": [[coord(rng, w), coord(rng, h)] for _ in range(rng.randint(1, 6))]}
+        if rng.random() < 0.5:
+            d["radius"] = rng.uniform(0.5, 30.0)
         return d
     if kind == "box":
         x0, y0 = rng.uniform(0, w - 3), rng.uniform(0, h - 3)

@@ -42,6 +42,14 @@ def scribble(draw) -> dict:
 
 
 @st.composite
+def soft(draw) -> dict:
+    d = {"type": "soft", "points": draw(st.lists(st.tuples(coord, coord).map(list), min_size=1, max_size=6))}
+    if draw(st.booleans()):
+        d["radius"] = draw(st.floats(0.5, 40.0))
+    return d
+
+
+@st.composite
 def box(draw) -> dict:
     x0, y0 = draw(coord), draw(coord)
     w, h = draw(st.floats(2.5, COORD_MAX)), draw(st.floats(2.5, COORD_MAX))
@@ -53,7 +61,7 @@ def box(draw) -> dict:
 
 text = st.text(st.characters(codec="utf-8"), min_size=1, max_size=30).filter(lambda t: t.strip()).map(
     lambda t: {"type": "text", "text": t})
-prompt = st.one_of(click(), scribble(), box(), text)
+prompt = st.one_of(click(), scribble(), box(), text, soft())
 
 
 @st.composite
@@ -64,6 +72,11 @@ def prompts_document(draw) -> dict:
     doc: dict[str, Any] = {"instances": [
         {"name": n, "rounds": draw(st.lists(st.lists(prompt, min_size=1, max_size=3), min_size=1, max_size=3))}
         for n in names]}
+    for inst in doc["instances"]:
+        if draw(st.booleans()):
+            inst["edge"] = draw(st.fixed_dictionaries({}, optional={
+                "smooth": st.floats(0, 100), "feather": st.floats(0, 250), "contrast": st.floats(0, 100),
+                "shift": st.floats(-100, 100), "decontaminate": st.floats(0, 100)}))
     if draw(st.booleans()):
         doc["version"] = 1
     return doc

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from mattestudio.app.cli import main as cli_main
 from mattestudio.interaction.prompt_file import dump_prompts, load_prompts, parse_prompts
-from mattestudio.interaction.prompts import Box, Click, PromptError, Scribble, Text
+from mattestudio.interaction.prompts import Box, Click, PromptError, Scribble, Soft, Text
 import fast_docs
 from fuzz_strategies import JUNK, mutated, prompts_document
 
@@ -32,8 +32,9 @@ def _check_parsed(instances) -> None:
         assert inst.rounds and all(r for r in inst.rounds)
         for rnd in inst.rounds:
             for p in rnd:
-                assert isinstance(p, (Click, Scribble, Box, Text))
-                nums = {Click: lambda p: [p.x, p.y], Scribble: lambda p: [v for q in p.points for v in q] + [p.radius],
+                assert isinstance(p, (Click, Scribble, Box, Text, Soft))
+                stroke = lambda p: [v for q in p.points for v in q] + [p.radius]  # noqa: E731
+                nums = {Click: lambda p: [p.x, p.y], Scribble: stroke, Soft: stroke,
                         Box: lambda p: [p.x0, p.y0, p.x1, p.y1], Text: lambda p: []}[type(p)](p)
                 assert all(isinstance(v, float) and math.isfinite(v) for v in nums)
 
