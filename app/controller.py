@@ -3,7 +3,6 @@ and worker jobs, and announces what changed. It never computes a round itself.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -17,24 +16,9 @@ from mattestudio.interaction.prompts import Prompt
 from mattestudio.interaction.session import Instance, RoundTicket, Session, SessionError
 
 from .exporting import ExportOptions, write_exports
+from .round_rows import RoundRow, prompt_counts
 from .warmup import warm_up
 from .worker import Job, JobKind, WorkerHost, error_text
-
-
-@dataclass(frozen=True)
-class RoundRow:
-    """One line of the instances panel's round list."""
-
-    index: int
-    counts: dict[str, int]  # prompt type -> how many
-
-
-def prompt_counts(prompts) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for p in prompts:
-        kind = type(p).__name__.lower()
-        out[kind] = out.get(kind, 0) + 1
-    return out
 
 
 class Controller(QObject):

@@ -237,7 +237,7 @@ class MainWindow(FileActions, ModelImportActions, QMainWindow):
         inst = c.instance()
         lines = [f"round {r.index}: {describe_counts(r.counts)}" for r in c.rounds()]
         if inst.pending:
-            from .controller import prompt_counts
+            from .round_rows import prompt_counts
 
             lines.append(f"open round: {describe_counts(prompt_counts(inst.pending))} (Enter runs it)")
         texts = [p.text for p in inst.all_prompts() + inst.pending if isinstance(p, Text)]

@@ -5,7 +5,7 @@ dock, a badge) it reaches a disc around the click. Two rules widen it to the par
 
 - *enclosed parts*: a positive seed in a hole of the previous foreground that touches neither the image border nor
   the box's outside, or a negative seed on a piece of the previous foreground apart from its largest one, pulls all
-  of it (decision 0010);
+  of it (decision 0008);
 - *local colour parts*: a seed's own neighbourhood in the wrong label is a sample of the stuff it is about; the
   connected stretch of the wrong label that this sample's colours explain better than the rest of that label does
   is pulled with it.
@@ -42,21 +42,24 @@ def enclosed_parts(seeds: np.ndarray, wrong: np.ndarray, outside: np.ndarray | N
 
 
 def colour_part(idx: np.ndarray, colour, seed: np.ndarray, wrong: np.ndarray, window: float, margin: float,
-                blocked: np.ndarray) -> np.ndarray:
+                blocked: np.ndarray, reach: float = 0.0, min_depth: float = 1.0) -> np.ndarray:
     """The connected stretch of ``wrong`` around ``seed`` whose colours the seed's neighbourhood explains better than
     the rest of ``wrong`` by ``margin`` nats: the sample is the part of ``wrong`` within ``window`` times the seed's
     depth into it (at least 3 px), ``blocked`` pixels (the other side's hard seeds) never join."""
     inside = cv2.distanceTransform(wrong.astype(np.uint8), cv2.DIST_L2, 3)
     depth = float(inside[seed].max()) if seed.any() else 0.0
-    if depth < 1.0:
+    if depth < max(1.0, min_depth):
         return np.zeros(seed.shape, bool)
-    near = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, 3) <= max(3.0, window * depth)
+    from_seed = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, 3)
+    near = from_seed <= max(3.0, window * depth)
     sample = near & wrong
     rest = wrong & ~near
     if sample.sum() < 8 or rest.sum() < 8:
         return np.zeros(seed.shape, bool)
     score = colour.neg_log_likelihood(idx, rest) - colour.neg_log_likelihood(idx, sample)
     cand = ((score > margin) & wrong & ~blocked).astype(np.uint8)
+    if reach > 0:
+        cand &= (from_seed <= reach * depth).astype(np.uint8)
     cand = cv2.morphologyEx(cand, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) & wrong.astype(np.uint8)
     cand |= (seed & wrong).astype(np.uint8)
     n, comp = cv2.connectedComponents(cand, connectivity=8)
@@ -78,7 +81,8 @@ def part_pulls(lv, pull_new, new_fg, new_bg, prev_fg, outside, fg_hard, bg_hard,
         for seeds, wrong, blocked, out in ((new_fg, ~prev_fg, bg_hard, "fg"), (new_bg, prev_fg, fg_hard, "bg")):
             n, comp = cv2.connectedComponents(seeds.astype(np.uint8), connectivity=8)
             for c in range(1, n):
-                part = colour_part(lv.idx, colour, comp == c, wrong, cfg.local_window, cfg.local_margin, blocked)
+                part = colour_part(lv.idx, colour, comp == c, wrong, cfg.local_window, cfg.local_margin, blocked,
+                                   cfg.local_reach, cfg.local_min_depth * float(np.hypot(*seeds.shape)))
                 if out == "fg":
                     to_fg = np.maximum(to_fg, cfg.local_pull * part)
                 else:

@@ -58,6 +58,8 @@ class SegmenterConfig:
     local_pull: float = 0.0  # a new seed pulls the connected stretch of the wrong label that its own colours explain
     local_margin: float = 0.5  # nats: how much better the seed's local colours must explain a pixel than the rest
     local_window: float = 0.6  # the seed's colour sample: within this many times its depth into the wrong label
+    local_reach: float = 0.0  # the part lies within this many times the seed's depth of it (0: no limit)
+    local_min_depth: float = 0.0  # ... only for a seed at least this deep into the wrong label (share of the diagonal)
 
 
 @dataclass
