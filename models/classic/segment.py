@@ -55,12 +55,12 @@ class SegmenterConfig:
     reach_local: bool = True  # ... measured from the stretch of a stroke that is geodesically nearest to the pixel
     stroke_pull_depth: float = 1.5  # ... a stroke's pull scale (it paints the extent of the region it corrects itself)
     part_pull: float = 1.0  # a new seed in an enclosed part of the wrong label pulls all of it this hard (0: off)
-    local_pull: float = 0.0  # a new seed pulls the connected stretch of the wrong label that its own colours explain
-    local_margin: float = 0.5  # nats: how much better the seed's local colours must explain a pixel than the rest
+    local_pull: float = 0.5  # a deep new seed pulls the connected stretch of the wrong label its own colours explain
+    local_margin: float = 1.0  # nats: how much better the seed's own colours must explain a pixel than the rest do
     local_window: float = 0.6  # the seed's colour sample: within this many times its depth into the wrong label
-    local_reach: float = 0.0  # the part lies within this many times the seed's depth of it (0: no limit)
-    local_min_depth: float = 0.0  # ... only for a seed at least this deep into the wrong label (share of the diagonal)
-
+    local_reach: float = 4.0  # the stretch lies within this many times the seed's depth of it
+    local_min_depth: float = 0.05  # only for a seed at least this deep into the wrong label (share of the diagonal)
+    local_purity: float = 0.6  # ... whose sample its own colours explain better than the rest for this share of it
 
 @dataclass
 class _Level:
@@ -265,7 +265,8 @@ class ClassicSegmenter:
                 # side, so a pull cannot run through a similar-coloured background up to the box ring
                 pull_new = (pull_new[0] * (d_new[1] <= d_all[0]), pull_new[1] * (d_new[0] <= d_all[1]))
             if prev is not None:
-                pull_new = part_pulls(lv, pull_new, new_fg, new_bg, prev >= 0.5, outside, fg_hard, bg_hard, cfg)
+                pull_new = part_pulls(self.colour, lv.idx, pull_new, new_fg, new_bg, prev >= 0.5, outside, fg_hard,
+                                      bg_hard, cfg)
         for pull, weight in ((pull_all, cfg.geo_weight), (pull_new, cfg.geo_new_weight)):
             if pull is not None:
                 base_fg += weight * pull[0]

@@ -98,3 +98,47 @@ def test_a_tight_box_around_a_thin_dark_bar_finds_the_bar(half_width):
     box, = _rounds(_noisy(img, 6), [Box(xs.min() - 2, ys.min() - 2, xs.max() + 2, ys.max() + 2)])
     assert bar.sum() / ((np.ptp(xs) + 4) * (np.ptp(ys) + 4)) < 0.09
     assert _iou(box, bar) >= 0.9
+
+
+def _dock_scene():
+    """A plush toy (orange fur) whose previous mask also took the strip of wooden dock it stands on (light boards,
+    dark gaps), in front of rippled water; 320 x 400 px."""
+    from mattestudio.models.classic.colour import ColourModel
+
+    yy, xx = np.mgrid[0:320, 0:400]
+    toy = (np.hypot(xx - 200, yy - 120) < 95) | ((np.abs(xx - 200) < 85) & (yy > 120) & (yy < 300))
+    dock = (yy >= 262) & (xx > 20) & (xx < 380) & ~toy
+    img = np.stack([40 + 20 * np.sin(xx / 7.0 + yy / 3.0), 80 + 25 * np.sin(xx / 5.0), 140 + 30 * np.cos(yy / 4.0)], -1)
+    boards = np.stack([190 + 0 * xx, 150 + 0 * xx, 115 + 0 * xx], -1) + 12 * np.sin(xx / 2.5)[..., None]
+    boards[(yy % 14) < 3] = (90, 75, 70)
+    img[dock] = boards[dock]
+    img[toy] = np.stack([200 + 20 * np.sin(xx * 1.3) * np.cos(yy * 1.7), 120 + 15 * np.sin(xx * 0.9 + yy), 50 + 0 * xx],
+                        -1)[toy]
+    colour = ColourModel(16)
+    return colour.index(_noisy(img, 6)), colour, toy, dock, xx, yy
+
+
+def test_a_deep_click_takes_the_stretch_its_own_colours_explain():
+    """One negative click in the middle of a striped dock the mask took with the toy: the whole dock, none of the
+    toy (the geodesic pull would stop at the first dark gap between boards)."""
+    from mattestudio.models.classic.parts import colour_part
+    from mattestudio.models.classic.segment import SegmenterConfig
+
+    idx, colour, toy, dock, xx, yy = _dock_scene()
+    seed = np.hypot(xx - 70, yy - 295) < 3
+    part = colour_part(idx, colour, seed, toy | dock, np.zeros_like(toy), SegmenterConfig())
+    reach = np.hypot(xx - 70, yy - 295) < 4 * 30  # the seed lies 30 px deep: the stretch reaches 4 times that
+    assert _share(part, dock & reach) > 0.95 and _share(part, toy) == 0
+
+
+def test_no_stretch_for_a_shallow_click_or_a_mixed_sample():
+    from mattestudio.models.classic.parts import colour_part
+    from mattestudio.models.classic.segment import SegmenterConfig
+
+    idx, colour, toy, dock, xx, yy = _dock_scene()
+    cfg = SegmenterConfig()
+    edge = np.hypot(xx - 70, yy - 266) < 2  # 4 px into the dock: a correction at the edge stays a disc
+    assert not colour_part(idx, colour, edge, toy | dock, np.zeros_like(toy), cfg).any()
+    # a seed on the toy near the dock, 45 px deep: the rest of the toy explains its sample as well as it does
+    border = np.hypot(xx - 130, yy - 300) < 2
+    assert not colour_part(idx, colour, border, toy | dock, np.zeros_like(toy), cfg).any()
