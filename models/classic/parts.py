@@ -6,9 +6,9 @@ dock, a badge) it reaches a disc around the click. Two rules widen it to the par
 - *enclosed parts*: a positive seed in a hole of the previous foreground that touches neither the image border nor
   the box's outside, or a negative seed on a piece of the previous foreground apart from its largest one, pulls all
   of it (decision 0008);
-- *local colour parts*: a seed's own neighbourhood in the wrong label is a sample of the stuff it is about; the
+- *local colour parts*: a click's own neighbourhood in the wrong label is a sample of the stuff it is about; the
   connected stretch of the wrong label that this sample's colours explain better than the rest of that label does
-  is pulled with it.
+  is pulled with it (decision 0008).
 """
 
 from __future__ import annotations
@@ -69,8 +69,10 @@ def colour_part(idx: np.ndarray, colour, seed: np.ndarray, wrong: np.ndarray, bl
     return np.isin(comp, keep[keep > 0])
 
 
-def part_pulls(colour, idx, pull_new, new_fg, new_bg, prev_fg, outside, fg_hard, bg_hard, cfg):
-    """The new seeds' pulls (closeness to the new bg seeds, to the new fg seeds) widened to the parts they land on."""
+def part_pulls(colour, idx, pull_new, new_fg, new_bg, prev_fg, outside, fg_hard, bg_hard, clicks, cfg):
+    """The new seeds' pulls (closeness to the new bg seeds, to the new fg seeds) widened to the parts they land on.
+    Local colour parts are for clicks (``clicks``: the new clicks' centres): a stroke paints the extent of what it
+    corrects itself, and its sample would be whatever it was dragged across."""
     to_bg, to_fg = pull_new
     if cfg.part_pull > 0:
         hole = enclosed_parts(new_fg, ~prev_fg, outside)
@@ -81,7 +83,9 @@ def part_pulls(colour, idx, pull_new, new_fg, new_bg, prev_fg, outside, fg_hard,
             n, comp = cv2.connectedComponents(seeds.astype(np.uint8), connectivity=8)
             parts = np.zeros(seeds.shape, bool)
             for c in range(1, n):
-                parts |= colour_part(idx, colour, comp == c, wrong, blocked, cfg)
+                seed = comp == c
+                if clicks is not None and clicks[seed].any():
+                    parts |= colour_part(idx, colour, seed, wrong, blocked, cfg)
             if seeds is new_fg:
                 to_fg = np.maximum(to_fg, cfg.local_pull * parts)
             else:

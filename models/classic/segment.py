@@ -55,7 +55,7 @@ class SegmenterConfig:
     reach_local: bool = True  # ... measured from the stretch of a stroke that is geodesically nearest to the pixel
     stroke_pull_depth: float = 1.5  # ... a stroke's pull scale (it paints the extent of the region it corrects itself)
     part_pull: float = 1.0  # a new seed in an enclosed part of the wrong label pulls all of it this hard (0: off)
-    local_pull: float = 0.5  # a deep new seed pulls the connected stretch of the wrong label its own colours explain
+    local_pull: float = 0.5  # a deep new click pulls the connected stretch of the wrong label its own colours explain
     local_margin: float = 1.0  # nats: how much better the seed's own colours must explain a pixel than the rest do
     local_window: float = 0.6  # the seed's colour sample: within this many times its depth into the wrong label
     local_reach: float = 4.0  # the stretch lies within this many times the seed's depth of it
@@ -266,7 +266,7 @@ class ClassicSegmenter:
                 pull_new = (pull_new[0] * (d_new[1] <= d_all[0]), pull_new[1] * (d_new[0] <= d_all[1]))
             if prev is not None:
                 pull_new = part_pulls(self.colour, lv.idx, pull_new, new_fg, new_bg, prev >= 0.5, outside, fg_hard,
-                                      bg_hard, cfg)
+                                      bg_hard, clicks, cfg)
         for pull, weight in ((pull_all, cfg.geo_weight), (pull_new, cfg.geo_new_weight)):
             if pull is not None:
                 base_fg += weight * pull[0]
