@@ -49,7 +49,10 @@ class EdgeSettings:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
                 raise EdgeError(f"edge '{name}' must be a number, got {type(v).__name__}")
-            v = float(v)
+            try:
+                v = float(v)
+            except OverflowError:
+                raise EdgeError(f"edge '{name}' is too large (at most {hi:g})") from None
             if not math.isfinite(v) or not lo <= v <= hi:
                 raise EdgeError(f"edge '{name}' {v:g} is outside {lo:g}..{hi:g}")
             object.__setattr__(self, name, v)

@@ -110,6 +110,7 @@ def test_decontaminate_pulls_fringe_colours_to_the_opaque_neighbours():
     ({"smooth": "a lot"}, "must be a number"),
     ({"contrast": float("nan")}, "outside"),
     ({"blur": 2}, "unknown edge control"),
+    ({"smooth": 10 ** 400}, "smooth' is too large"),
 ])
 def test_edge_settings_are_validated(bad, message):
     with pytest.raises(EdgeError, match=message):
