@@ -5,6 +5,7 @@ The sub-packages live in the repository's top-level folders: ``app/`` (Qt and th
 """
 
 import os as _os
+import sys as _sys
 
 __version__ = "0.1.0"
 
@@ -16,4 +17,5 @@ def _numba_cache_dir() -> str:
     return _os.path.join(base, "mattestudio", "numba")
 
 
-_os.environ.setdefault("NUMBA_CACHE_DIR", _numba_cache_dir())
+if not getattr(_sys, "frozen", False):  # the desktop bundle ships its compiled code (app/frozen_cache.py)
+    _os.environ.setdefault("NUMBA_CACHE_DIR", _numba_cache_dir())
