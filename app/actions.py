@@ -30,7 +30,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Use a SAM, MobileSAM or CLIP checkpoint (copied into the user cache, checked by its sha256)"),
     ActionSpec("preferences", "&Preferences...", "preferences", ("Ctrl+,",), "Back-ends, device, auto-run, autosave"),
     ActionSpec("quit", "&Quit", "", (QKeySequence.StandardKey.Quit,)),
-    ActionSpec("undo", "&Undo", "undo", ("Ctrl+Z",), "Undo the last prompt, or the last round"),
+    ActionSpec("undo", "&Undo", "undo", ("Ctrl+Z",), "Undo the last prompt, edge change or round"),
     ActionSpec("redo", "&Redo", "redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo"),
     ActionSpec("run", "&Run Round", "run", ("Return", "Enter"), "Run a round with the open prompts (Enter)"),
     ActionSpec("auto", "&Auto", "auto", ("A",),

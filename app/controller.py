@@ -167,28 +167,28 @@ class Controller(QObject):
         return self._need().instance(name or self.current)
 
     def undo(self) -> None:
-        """Ctrl+Z: the open round's last prompt, else the instance's last round."""
+        """Ctrl+Z: the current instance's newest change (the open round's last prompt, an edge control's movement,
+        else its last round)."""
         if self.session is None:
             return
-        if self.instance().pending:
-            self.session.undo_prompt(self.current)
-            self.auto_timer.stop()
-            self._edited()
-        elif self.session.undo(self.current):
-            self._edited(result=True)
-        else:
-            self.status.emit("nothing to undo")
+        self._stepped(self.session.undo_step(self.current), "nothing to undo")
 
     def redo(self) -> None:
         if self.session is None:
             return
-        if self.instance().pending_redo:
-            self.session.redo_prompt(self.current)
-            self._edited()
-        elif self.session.redo(self.current):
-            self._edited(result=True)
+        self._stepped(self.session.redo_step(self.current), "nothing to redo")
+
+    def _stepped(self, step: str | None, nothing: str) -> None:
+        if step is None:
+            self.status.emit(nothing)
+        elif step == "edge":
+            self.dirty = True
+            self.stateChanged.emit()  # the edge panel shows the settings back
+            self.edgeChanged.emit()
         else:
-            self.status.emit("nothing to redo")
+            if step == "prompt":
+                self.auto_timer.stop()
+            self._edited(result=step == "round")
 
     def undo_round(self, name: str | None = None) -> None:
         if self.session is not None and self.session.undo(name or self.current):
@@ -244,9 +244,7 @@ class Controller(QObject):
         """The edge controls of ``name`` (default: the current instance); non-destructive, the alpha stays."""
         if self.session is None or self.current is None:
             return
-        inst = self.instance(name)
-        if inst.edge != settings:
-            inst.edge = settings
+        if self.session.set_edge(name or self.current, settings):
             self.dirty = True
             self.edgeChanged.emit()
 

@@ -232,6 +232,7 @@ def _session_from(zf, manifest, segmenter, refiner, device, path) -> Session:
                             for k, r in enumerate(e.get("redo_rounds", []))]
         try:
             inst.pending = [session.validate(parse_prompt(p)) for p in e.get("pending", [])]
+            inst.pending_seq = [0] * len(inst.pending)
         except PromptError as exc:
             raise ProjectError(f"instance '{inst.name}' open round: {exc}") from None
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -19,19 +19,17 @@ from mattestudio.models import registry
 from mattestudio.models.protocol import (CancelFn, ProgressFn, RefineRequest, SegmentRequest, never_cancel,
                                          no_progress)
 
-from .edge import EdgeSettings
 from .grounding.step import GroundingStep
+from .history import History, Instance, Round
 from .instance_alphas import AlphaSource, edged_alphas
 from .prompts import Prompt, PromptError, to_prompt_set
 from .raster import conflict_map, rasterise, soft_pixels
-from .results import PackedResult, RoundResult, quantise16
+from .results import RoundResult, quantise16
 from .soft_refine import SoftFallback, handles_soft, refine_with_fallback
 from .trimap import cover_soft, trimap_from_prob
 
 #: rounds per instance whose results are kept (older rounds keep their prompts but can no longer be undone to)
 HISTORY_LIMIT = 50
-#: undone prompts of the open round that can be redone
-PROMPT_REDO_LIMIT = 200
 
 #: instance colours in order of use; blue first, which stands out against skin, hair and the warm colours of most
 #: first subjects
@@ -41,47 +39,6 @@ PALETTE = [(60, 140, 230), (230, 60, 60), (60, 190, 90), (240, 170, 40), (170, 8
 
 class SessionError(ValueError):
     """A session operation is not possible; the message is meant for the user."""
-
-
-@dataclass
-class Round:
-    prompts: tuple[Prompt, ...]
-    packed: PackedResult | None = None
-    live: RoundResult | None = None  # unpacked arrays of the current round
-
-    @property
-    def result(self) -> RoundResult | None:
-        if self.live is not None:
-            return self.live
-        if self.packed is not None:
-            self.live = self.packed.unpack()
-            return self.live
-        return None
-
-    def release(self) -> None:
-        """Keep only the packed form."""
-        if self.live is not None and self.packed is None:
-            self.packed = self.live.pack()
-        self.live = None
-
-
-@dataclass
-class Instance:
-    name: str
-    colour: tuple[int, int, int]
-    rounds: list[Round] = field(default_factory=list)
-    redo_rounds: list[Round] = field(default_factory=list)
-    pending: list[Prompt] = field(default_factory=list)
-    pending_redo: list[Prompt] = field(default_factory=list)
-    generation: int = 0
-    edge: EdgeSettings = field(default_factory=EdgeSettings)  # edge controls, applied to the alpha non-destructively
-
-    def all_prompts(self) -> list[Prompt]:
-        return [p for r in self.rounds for p in r.prompts]
-
-    @property
-    def result(self) -> RoundResult | None:
-        return self.rounds[-1].result if self.rounds else None
 
 
 @dataclass(frozen=True)
@@ -125,7 +82,7 @@ def image_key(image: np.ndarray) -> str:
     return h.hexdigest()
 
 
-class Session:
+class Session(History):
     def __init__(self, image: np.ndarray, segmenter: str | object = "classic", refiner: str | object = "classic",
                  device: str = "cpu", key: str | None = None):
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
@@ -138,6 +95,7 @@ class Session:
         self.refiner = registry.create(refiner, "refiner", device) if isinstance(refiner, str) else refiner
         self.grounding = GroundingStep(device)  # text -> box, person prior (its networks load on first use)
         self._soft_fallback = SoftFallback()  # solves soft strokes for a refiner not made for them
+        self._seq = 0  # counts the instances' actions (prompts, rounds, edge steps): one undo history per instance
         self.instances: dict[str, Instance] = {}
 
     # ----------------------------------------------------------------- instances
@@ -187,24 +145,10 @@ class Session:
     def add_prompt(self, name: str, prompt: Prompt) -> None:
         inst = self.instance(name)
         inst.pending.append(self.validate(prompt))
+        inst.pending_seq.append(self._next_seq())
         inst.pending_redo.clear()
-
-    def undo_prompt(self, name: str) -> Prompt | None:
-        inst = self.instance(name)
-        if not inst.pending:
-            return None
-        p = inst.pending.pop()
-        inst.pending_redo.append(p)
-        del inst.pending_redo[:-PROMPT_REDO_LIMIT]
-        return p
-
-    def redo_prompt(self, name: str) -> Prompt | None:
-        inst = self.instance(name)
-        if not inst.pending_redo:
-            return None
-        p = inst.pending_redo.pop()
-        inst.pending.append(p)
-        return p
+        inst.pending_redo_seq.clear()
+        inst.edge_redo.clear()
 
     # ----------------------------------------------------------------- rounds
     def begin_round(self, name: str, prompts: list[Prompt] | tuple[Prompt, ...] | None = None,
@@ -291,12 +235,15 @@ class Session:
         inst = self.instances[ticket.instance]
         if inst.rounds:
             inst.rounds[-1].release()
-        inst.rounds.append(Round(ticket.prompts + tuple(result.added), live=result))
+        inst.rounds.append(Round(ticket.prompts + tuple(result.added), live=result, seq=self._next_seq()))
         inst.redo_rounds.clear()
         n = ticket.consumed_pending
         if n and tuple(inst.pending[:n]) == ticket.prompts[:n]:
             del inst.pending[:n]
+            del inst.pending_seq[:n]
         inst.pending_redo.clear()
+        inst.pending_redo_seq.clear()
+        inst.edge_redo.clear()
         for old in inst.rounds[:-HISTORY_LIMIT]:
             old.live, old.packed = None, None
         inst.generation += 1
@@ -305,8 +252,9 @@ class Session:
             while f"{ticket.instance} {k}" in self.instances:
                 k += 1
             sibling = self.add_instance(f"{ticket.instance} {k}")
-            sibling.rounds.append(Round(tuple(prompts), live=res))
+            sibling.rounds.append(Round(tuple(prompts), live=res, seq=self._seq))
             sibling.generation += 1
+            inst.rounds[-1].spawned.append(sibling)
         return True
 
     def run_round(self, name: str, prompts: list[Prompt] | tuple[Prompt, ...] | None = None,
@@ -315,35 +263,6 @@ class Session:
         result = self.compute(ticket, progress, cancel)
         self.commit(ticket, result)
         return result
-
-    def can_undo(self, name: str) -> bool:
-        rounds = self.instance(name).rounds
-        if not rounds:
-            return False
-        return len(rounds) == 1 or rounds[-2].packed is not None or rounds[-2].live is not None
-
-    def can_redo(self, name: str) -> bool:
-        return bool(self.instance(name).redo_rounds)
-
-    def undo(self, name: str) -> bool:
-        inst = self.instance(name)
-        if not self.can_undo(name):
-            return False
-        r = inst.rounds.pop()
-        r.release()
-        inst.redo_rounds.append(r)
-        inst.generation += 1
-        return True
-
-    def redo(self, name: str) -> bool:
-        inst = self.instance(name)
-        if not inst.redo_rounds:
-            return False
-        if inst.rounds:
-            inst.rounds[-1].release()
-        inst.rounds.append(inst.redo_rounds.pop())
-        inst.generation += 1
-        return True
 
     # ----------------------------------------------------------------- results
     def alphas(self) -> dict[str, np.ndarray]:

@@ -100,3 +100,35 @@ def test_decontamination_shows_in_the_composite():
         return render(req)[Overlay.COMPOSITE].pixelColor(41, 30).green()
 
     assert green(0.0) > 60 and green(100.0) < 10  # over black: alpha x colour, the fringe's green gone
+
+
+def test_ctrl_z_undoes_a_slider_movement_as_one_step_in_the_instance_history(qtbot, two):
+    """A slider's drag is one undo step, ordered with the prompts of the open round; the drawn alpha follows."""
+    window, s = two
+    panel, c = window.edge_panel, window.controller
+    for k in Overlay:
+        window.set_overlay_visible(k, k == Overlay.ALPHA)
+    before = s.alphas()["disc"].copy()
+    for v in range(1, 9):  # a drag: eight notches
+        panel.sliders["feather"].setValue(v)
+    c.add_prompt(Box(20, 5, 140, 115))  # then a prompt of the next round
+    panel.sliders["shift"].setValue(-30)
+    assert s.instance("disc").edge == EdgeSettings(feather=4.0, shift=-30.0)
+    window.actions["undo"].trigger()
+    assert s.instance("disc").edge == EdgeSettings(feather=4.0) and len(c.pending()) == 1
+    assert panel.sliders["shift"].value() == 0 and panel.values["shift"].text() == "0 %"
+    window.actions["undo"].trigger()
+    assert c.pending() == [] and s.instance("disc").edge == EdgeSettings(feather=4.0)
+    with qtbot.waitSignal(window.overlaysUpdated, timeout=TIMEOUT_MS):
+        window.actions["undo"].trigger()  # the whole drag at once
+    assert s.instance("disc").edge.identity and panel.sliders["feather"].value() == 0
+    with qtbot.waitSignal(window.overlaysUpdated, timeout=TIMEOUT_MS):
+        pass  # the full view
+    drawn = window.canvas.overlay_pixmap(Overlay.ALPHA).toImage()
+    y, x = np.argwhere((before > 0.05) & (before < 0.95))[0]
+    assert abs(drawn.pixelColor(int(x), int(y)).red() - round(before[y, x] * 255)) <= 1
+    assert len(s.instance("disc").rounds) == 1  # the round itself is the next step back
+    for _ in range(3):  # redo walks the same history forwards
+        window.actions["redo"].trigger()
+    assert s.instance("disc").edge == EdgeSettings(feather=4.0, shift=-30.0) and len(c.pending()) == 1
+    assert panel.sliders["feather"].value() == 8 and panel.sliders["shift"].value() == -30

@@ -63,6 +63,54 @@ def test_undo_redo_of_rounds_and_prompts(disc_image):
     assert s.instance("a").pending == []
 
 
+
+def test_one_history_of_prompts_rounds_and_edge_steps(disc_image, tmp_path):
+    """undo_step / redo_step (Ctrl+Z / Ctrl+Shift+Z) walk the instance's changes newest first, whatever their kind;
+    moves of one control join one step, a reset is its own; the edge never changes the stored alpha."""
+    from mattestudio.interaction.edge import EdgeSettings
+    from mattestudio.interaction.project import load_project, save_project
+
+    img, _ = disc_image
+    s = Session(img)
+    s.add_instance("a")
+    assert s.undo_step("a") is None and not s.set_edge("a", EdgeSettings())
+    s.set_edge("a", EdgeSettings(feather=1.0))  # before any round
+    s.run_round("a", [Box(30, 10, 130, 110)])
+    alpha = s.instance("a").result.alpha.copy()
+    for f in (1.5, 2.0):
+        s.set_edge("a", EdgeSettings(feather=f))  # a drag of "feather", then one of "shift"
+    for f in (0.5, 1.0, 1.5, 2.0):
+        s.set_edge("a", EdgeSettings(feather=2.0, shift=f * 10))
+    s.set_edge("a", EdgeSettings(feather=3.0, shift=20.0))
+    s.add_prompt("a", Click(5, 5, False))
+    s.set_edge("a", EdgeSettings())  # a reset
+    steps = []
+    while (step := s.undo_step("a")) is not None:
+        steps.append((step, s.instance("a").edge, len(s.instance("a").pending), len(s.instance("a").rounds)))
+    assert steps == [("edge", EdgeSettings(feather=3.0, shift=20.0), 1, 1),
+                     ("prompt", EdgeSettings(feather=3.0, shift=20.0), 0, 1),
+                     ("edge", EdgeSettings(feather=2.0, shift=20.0), 0, 1),
+                     ("edge", EdgeSettings(feather=2.0), 0, 1),  # the whole shift drag
+                     ("edge", EdgeSettings(feather=1.0), 0, 1),  # the feather drag
+                     ("round", EdgeSettings(feather=1.0), 0, 0),
+                     ("edge", EdgeSettings(), 0, 0)]
+    redone = []
+    while (step := s.redo_step("a")) is not None:
+        redone.append((step, s.instance("a").edge))
+    assert [k for k, _ in redone] == ["edge", "round", "edge", "edge", "edge", "prompt", "edge"]
+    assert s.instance("a").edge.identity and s.instance("a").pending == [Click(5, 5, False)]
+    np.testing.assert_array_equal(s.instance("a").result.alpha, alpha)
+    # a new change drops the edge redo; a saved project reopens with its prompts undoable, then its rounds
+    s.undo_step("a")
+    s.add_prompt("a", Click(6, 6, False))
+    assert not s.instance("a").edge_redo
+    path = tmp_path / "p.mattestudio"
+    save_project(s, path)
+    t = load_project(path)
+    t.set_edge("a", EdgeSettings(contrast=50.0))
+    assert [t.undo_step("a") for _ in range(4)] == ["edge", "prompt", "prompt", "round"]
+
+
 def test_stale_results_are_dropped(disc_image):
     img, _ = disc_image
     s = Session(img)

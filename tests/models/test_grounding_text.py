@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from mattestudio.interaction.edge import EdgeSettings
 from mattestudio.interaction.grounding.scenes import pair
 from mattestudio.interaction.grounding.step import GroundingError, GroundingStep
 from mattestudio.interaction.prompts import Box, Click, Text
@@ -79,6 +80,20 @@ def test_both_people_makes_two_instances(astronaut, person_mask):
         rnd = s.instance(name).rounds[-1]
         assert any(isinstance(p, Text) for p in rnd.prompts) and any(isinstance(p, Box) for p in rnd.prompts)
         assert _iou(alphas[name] >= 0.5, truth) > 0.8, name
+    # undo of the round takes the instance it created with it; redo brings it back with its result
+    s.instance("people 2").edge = EdgeSettings(feather=2.0)
+    before = s.instance("people 2").result.alpha
+    assert s.undo("people")
+    assert list(s.instances) == ["people"] and s.instance("people").result is None
+    assert list(s.alphas()) == []
+    assert s.redo("people")
+    assert list(s.instances) == ["people", "people 2"]
+    assert s.instance("people 2").edge.feather == 2.0
+    np.testing.assert_array_equal(s.instance("people 2").result.alpha, before)
+    # an instance the user removed after the round stays removed through undo and redo
+    s.remove_instance("people 2")
+    assert s.undo("people") and s.redo("people")
+    assert list(s.instances) == ["people"]
 
 
 def test_messages_for_an_unknown_class_and_a_missing_one(astronaut):
