@@ -158,3 +158,24 @@ def test_conflict_embedding_is_zero_until_trained(sam_b):
     seg = type(sam_b.ours)(sam_b.ours.engine, trained)
     changed = seg.conditioned(emb, conflict, frame)
     assert not torch.equal(changed, emb) and changed.shape == emb.shape
+
+
+def test_the_decoder_fast_paths_are_the_modules_maths():
+    """The 2 x 2 stride-2 transposed convolution as one product on channels-last maps, and the attention normalised
+    after its product with the values, against torch's own modules."""
+    from torch import nn
+
+    from mattestudio.models.iscn.sam.mask_decoder import _transposed_2x2
+    from mattestudio.models.iscn.sam.transformer import Attention
+
+    torch.manual_seed(0)
+    conv = nn.ConvTranspose2d(16, 8, kernel_size=2, stride=2)
+    x = torch.randn(2, 16, 5, 7)
+    ours = _transposed_2x2(x.permute(0, 2, 3, 1), conv).permute(0, 3, 1, 2)
+    torch.testing.assert_close(ours, conv(x), rtol=1e-5, atol=1e-6)
+    att = Attention(32, 4, downsample_rate=2)
+    q, k = torch.randn(1, 300, 32), torch.randn(1, 7, 32)
+    heads = lambda t: t.reshape(1, -1, 4, 4).transpose(1, 2)  # noqa: E731
+    ref = torch.softmax(heads(att.q_proj(q)) @ heads(att.k_proj(k)).transpose(-1, -2) / 2.0, -1) @ heads(att.v_proj(k))
+    ref = att.out_proj(ref.transpose(1, 2).reshape(1, 300, 16))
+    torch.testing.assert_close(att(q, k, k), ref, rtol=1e-5, atol=1e-6)

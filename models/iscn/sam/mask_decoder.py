@@ -6,6 +6,7 @@ their predicted quality. Parameter names follow segment-anything's ``MaskDecoder
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ...nn.layers import MLP, LayerNorm2d
@@ -45,15 +46,34 @@ class MaskDecoder(nn.Module):
         hs, src = self.transformer(src, pos_src, tokens)
         iou_token_out = hs[:, 0, :]
         mask_tokens_out = hs[:, 1:(1 + self.num_mask_tokens), :]
-        upscaled = self.output_upscaling(src.transpose(1, 2).view(b, c, h, w))
+        upscaled = self._upscale(src.view(b, h, w, c))  # (B, 4h, 4w, C/8), channels last
         hyper_in = torch.stack([mlp(mask_tokens_out[:, i, :]) for i, mlp in
                                 enumerate(self.output_hypernetworks_mlps)], dim=1)
-        b, c, h, w = upscaled.shape
-        masks = (hyper_in @ upscaled.view(b, c, h * w)).view(b, -1, h, w)
-        return masks, self.iou_prediction_head(iou_token_out)
+        masks = upscaled.view(b, 16 * h * w, -1) @ hyper_in.transpose(1, 2)  # (B, 16hw, masks)
+        return masks.transpose(1, 2).reshape(b, -1, 4 * h, 4 * w), self.iou_prediction_head(iou_token_out)
+
+    def _upscale(self, x: torch.Tensor) -> torch.Tensor:
+        """``output_upscaling`` on the transformer's channels-last image tokens (B, h, w, C) -> (B, 4h, 4w, C/8): the
+        same sums as the module (its weights, named as segment-anything names them), each 2 x 2 stride-2 transposed
+        convolution as one matrix product per pixel and the channel norm on the last axis, without the layout copies
+        of a convolution over channels-first maps."""
+        up1, norm, _, up2, _ = self.output_upscaling
+        x = _transposed_2x2(x, up1)
+        x = F.gelu(F.layer_norm(x, (x.shape[-1],), norm.weight, norm.bias, norm.eps))
+        return F.gelu(_transposed_2x2(x, up2))
 
     def forward(self, image_embeddings: torch.Tensor, image_pe: torch.Tensor, sparse_prompt_embeddings: torch.Tensor,
                 dense_prompt_embeddings: torch.Tensor, multimask_output: bool) -> tuple[torch.Tensor, torch.Tensor]:
         masks, iou = self.predict_masks(image_embeddings, image_pe, sparse_prompt_embeddings, dense_prompt_embeddings)
         keep = slice(1, None) if multimask_output else slice(0, 1)
         return masks[:, keep], iou[:, keep]
+
+
+def _transposed_2x2(x: torch.Tensor, conv: nn.ConvTranspose2d) -> torch.Tensor:
+    """A kernel-2, stride-2 transposed convolution on a channels-last map (B, H, W, Cin) -> (B, 2H, 2W, Cout): output
+    pixel (2i + di, 2j + dj) = bias + x[i, j] @ weight[:, :, di, dj], so one (Cin x 4 Cout) product gives all four."""
+    b, h, w, c = x.shape
+    c_out = conv.weight.shape[1]
+    weight = conv.weight.permute(0, 2, 3, 1).reshape(c, 4 * c_out)  # columns ordered (di, dj, out)
+    y = torch.addmm(conv.bias.repeat(4), x.reshape(-1, c), weight).view(b, h, w, 2, 2, c_out)
+    return y.permute(0, 1, 3, 2, 4, 5).reshape(b, 2 * h, 2 * w, c_out)
