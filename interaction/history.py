@@ -85,23 +85,14 @@ class History:
     # ----------------------------------------------------------------- prompts of the open round
     def undo_prompt(self, name: str) -> Prompt | None:
         inst = self.instance(name)
-        if not inst.pending:
-            return None
-        p = inst.pending.pop()
-        inst.pending_redo.append(p)
-        inst.pending_redo_seq.append(inst.pending_seq.pop() if inst.pending_seq else 0)
+        p = _move_last(inst.pending, inst.pending_seq, inst.pending_redo, inst.pending_redo_seq)
         del inst.pending_redo[:-PROMPT_REDO_LIMIT]
         del inst.pending_redo_seq[:-PROMPT_REDO_LIMIT]
         return p
 
     def redo_prompt(self, name: str) -> Prompt | None:
         inst = self.instance(name)
-        if not inst.pending_redo:
-            return None
-        p = inst.pending_redo.pop()
-        inst.pending.append(p)
-        inst.pending_seq.append(inst.pending_redo_seq.pop() if inst.pending_redo_seq else 0)
-        return p
+        return _move_last(inst.pending_redo, inst.pending_redo_seq, inst.pending, inst.pending_seq)
 
     # ----------------------------------------------------------------- edge controls, and the history as a whole
     def set_edge(self, name: str, settings: EdgeSettings) -> bool:
@@ -217,3 +208,12 @@ class History:
                 s.name = f"{s.name} ({k})"
             self.instances[s.name] = s
         return True
+
+
+def _move_last(items: list, seqs: list, to_items: list, to_seqs: list) -> Prompt | None:
+    """The last prompt of one stack, with when it was made, onto the other; None when the stack is empty."""
+    if not items:
+        return None
+    to_items.append(items.pop())
+    to_seqs.append(seqs.pop() if seqs else 0)
+    return to_items[-1]
