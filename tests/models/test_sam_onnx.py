@@ -78,6 +78,26 @@ def test_onnx_pair_gives_the_torch_paths_masks(pair, sam_b):
     assert any("unverified" in n for n in onnx.warnings)
 
 
+
+def test_our_decoder_exports_with_segment_anythings_outputs(pair, tmp_path):
+    """The decoder as we run it (channels-last upscaling, attention normalised after its values) exports through
+    ``SamOnnxModel`` too, and gives the outputs of the decoder exported from segment-anything's own model."""
+    import onnxruntime as ort
+
+    ours, _, folder = pair
+    export_decoder(ours.engine.model, tmp_path / "ours.decoder.onnx")
+    rng = np.random.default_rng(0)
+    feed = {"image_embeddings": rng.normal(size=(1, 256, 64, 64)).astype(np.float32),
+            "point_coords": np.array([[[300, 200], [500, 400], [100, 80], [700, 600]]], np.float32),
+            "point_labels": np.array([[1, 0, 2, 3]], np.float32),
+            "mask_input": rng.normal(size=(1, 1, 256, 256)).astype(np.float32),
+            "has_mask_input": np.array([1], np.float32), "orig_im_size": np.array([768, 1024], np.float32)}
+    runs = [ort.InferenceSession(str(f), providers=["CPUExecutionProvider"]).run(None, feed)
+            for f in (tmp_path / "ours.decoder.onnx", folder / "sam_test.decoder.onnx")]
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(a, b, atol=1e-4, rtol=1e-4)
+
+
 def test_single_point_chooses_among_three_masks_as_torch(pair, sam_b):
     ours, onnx, _ = pair
     t = ours.predict(sam_b.image, "onnx-test", np.array([[200, 150]]), np.array([1]))

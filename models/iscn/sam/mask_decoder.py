@@ -59,7 +59,7 @@ class MaskDecoder(nn.Module):
         of a convolution over channels-first maps."""
         up1, norm, _, up2, _ = self.output_upscaling
         x = _transposed_2x2(x, up1)
-        x = F.gelu(F.layer_norm(x, (x.shape[-1],), norm.weight, norm.bias, norm.eps))
+        x = F.gelu(F.layer_norm(x, (up1.out_channels,), norm.weight, norm.bias, norm.eps))
         return F.gelu(_transposed_2x2(x, up2))
 
     def forward(self, image_embeddings: torch.Tensor, image_pe: torch.Tensor, sparse_prompt_embeddings: torch.Tensor,
