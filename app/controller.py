@@ -248,6 +248,11 @@ class Controller(QObject):
             self.dirty = True
             self.edgeChanged.emit()
 
+    def end_edge_step(self) -> None:
+        """An edge slider was released: Ctrl+Z takes back that drag alone."""
+        if self.session is not None and self.current is not None:
+            self.session.end_edge_step(self.current)
+
     def rounds(self, name: str | None = None) -> list[RoundRow]:
         return [RoundRow(i + 1, prompt_counts(r.prompts)) for i, r in enumerate(self.instance(name).rounds)]
 

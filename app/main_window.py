@@ -173,6 +173,7 @@ class MainWindow(FileActions, ModelImportActions, QMainWindow):
         c.edgeChanged.connect(self._edge_changed)
         self.edge_panel.changed.connect(c.set_edge)
         self.edge_panel.settled.connect(lambda: self.full_view_timer.start(0))
+        self.edge_panel.settled.connect(c.end_edge_step)
         self.renderer.rendered.connect(self._apply_overlays)
         self.renderer.failed.connect(lambda _g, m: self.statusBar().showMessage(f"overlays not drawn: {m}", STATUS_MS))
         c.busyChanged.connect(self._busy_changed)

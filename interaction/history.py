@@ -47,7 +47,7 @@ class EdgeEdit:
 
     before: EdgeSettings
     after: EdgeSettings
-    control: str | None  # the one control it moved (later moves of the same control join it), None for several
+    control: str | None  # the one control it moved (its further moves join the step); None: several, or let go
     seq: int
 
 
@@ -114,6 +114,12 @@ class History:
         inst.edge = settings
         inst.edge_redo.clear()
         return True
+
+    def end_edge_step(self, name: str) -> None:
+        """The control was let go: its next movement is a step of its own."""
+        inst = self.instance(name)
+        if inst.edge_undo:
+            inst.edge_undo[-1].control = None
 
     def undo_step(self, name: str) -> str | None:
         """Ctrl+Z for ``name``: its newest change of all (the open round's last prompt, an edge control's movement,

@@ -109,7 +109,9 @@ def test_ctrl_z_undoes_a_slider_movement_as_one_step_in_the_instance_history(qtb
     for k in Overlay:
         window.set_overlay_visible(k, k == Overlay.ALPHA)
     before = s.alphas()["disc"].copy()
-    for v in range(1, 9):  # a drag: eight notches
+    panel.sliders["feather"].setValue(2)  # a drag let go ...
+    panel.sliders["feather"].sliderReleased.emit()
+    for v in range(3, 9):  # ... and a second one: six notches
         panel.sliders["feather"].setValue(v)
     c.add_prompt(Box(20, 5, 140, 115))  # then a prompt of the next round
     panel.sliders["shift"].setValue(-30)
@@ -119,8 +121,10 @@ def test_ctrl_z_undoes_a_slider_movement_as_one_step_in_the_instance_history(qtb
     assert panel.sliders["shift"].value() == 0 and panel.values["shift"].text() == "0 %"
     window.actions["undo"].trigger()
     assert c.pending() == [] and s.instance("disc").edge == EdgeSettings(feather=4.0)
+    window.actions["undo"].trigger()  # the whole second drag at once
+    assert s.instance("disc").edge == EdgeSettings(feather=1.0) and panel.sliders["feather"].value() == 2
     with qtbot.waitSignal(window.overlaysUpdated, timeout=TIMEOUT_MS):
-        window.actions["undo"].trigger()  # the whole drag at once
+        window.actions["undo"].trigger()
     assert s.instance("disc").edge.identity and panel.sliders["feather"].value() == 0
     with qtbot.waitSignal(window.overlaysUpdated, timeout=TIMEOUT_MS):
         pass  # the full view
@@ -128,7 +132,7 @@ def test_ctrl_z_undoes_a_slider_movement_as_one_step_in_the_instance_history(qtb
     y, x = np.argwhere((before > 0.05) & (before < 0.95))[0]
     assert abs(drawn.pixelColor(int(x), int(y)).red() - round(before[y, x] * 255)) <= 1
     assert len(s.instance("disc").rounds) == 1  # the round itself is the next step back
-    for _ in range(3):  # redo walks the same history forwards
+    for _ in range(4):  # redo walks the same history forwards
         window.actions["redo"].trigger()
     assert s.instance("disc").edge == EdgeSettings(feather=4.0, shift=-30.0) and len(c.pending()) == 1
     assert panel.sliders["feather"].value() == 8 and panel.sliders["shift"].value() == -30

@@ -77,8 +77,10 @@ def test_one_history_of_prompts_rounds_and_edge_steps(disc_image, tmp_path):
     s.set_edge("a", EdgeSettings(feather=1.0))  # before any round
     s.run_round("a", [Box(30, 10, 130, 110)])
     alpha = s.instance("a").result.alpha.copy()
+    s.set_edge("a", EdgeSettings(feather=0.5))  # a drag of "feather" let go (its own step), ...
+    s.end_edge_step("a")
     for f in (1.5, 2.0):
-        s.set_edge("a", EdgeSettings(feather=f))  # a drag of "feather", then one of "shift"
+        s.set_edge("a", EdgeSettings(feather=f))  # ... a second drag of it, then one of "shift"
     for f in (0.5, 1.0, 1.5, 2.0):
         s.set_edge("a", EdgeSettings(feather=2.0, shift=f * 10))
     s.set_edge("a", EdgeSettings(feather=3.0, shift=20.0))
@@ -91,13 +93,14 @@ def test_one_history_of_prompts_rounds_and_edge_steps(disc_image, tmp_path):
                      ("prompt", EdgeSettings(feather=3.0, shift=20.0), 0, 1),
                      ("edge", EdgeSettings(feather=2.0, shift=20.0), 0, 1),
                      ("edge", EdgeSettings(feather=2.0), 0, 1),  # the whole shift drag
-                     ("edge", EdgeSettings(feather=1.0), 0, 1),  # the feather drag
+                     ("edge", EdgeSettings(feather=0.5), 0, 1),  # the second feather drag
+                     ("edge", EdgeSettings(feather=1.0), 0, 1),  # the first
                      ("round", EdgeSettings(feather=1.0), 0, 0),
                      ("edge", EdgeSettings(), 0, 0)]
     redone = []
     while (step := s.redo_step("a")) is not None:
         redone.append((step, s.instance("a").edge))
-    assert [k for k, _ in redone] == ["edge", "round", "edge", "edge", "edge", "prompt", "edge"]
+    assert [k for k, _ in redone] == ["edge", "round", "edge", "edge", "edge", "edge", "prompt", "edge"]
     assert s.instance("a").edge.identity and s.instance("a").pending == [Click(5, 5, False)]
     np.testing.assert_array_equal(s.instance("a").result.alpha, alpha)
     # a new change drops the edge redo; a saved project reopens with its prompts undoable, then its rounds
