@@ -24,7 +24,6 @@ class Round:
     spawned: list = field(default_factory=list)
     seq: int = 0  # when it was committed (the session's action counter): orders round and edge undo steps
 
-
     @property
     def result(self) -> RoundResult | None:
         if self.live is not None:
@@ -105,8 +104,9 @@ class History:
         moved = [k for k in vars(settings) if getattr(settings, k) != getattr(inst.edge, k)]
         control = moved[0] if len(moved) == 1 else None
         top = inst.edge_undo[-1] if inst.edge_undo else None
+        # the same control again, and nothing done anywhere since (the session's counter has not moved)
         if (top is not None and control is not None and top.control == control and top.after == inst.edge
-                and top.seq == self._seq and self._newest_step(inst) is top):
+                and top.seq == self._seq):
             top.after = settings
         else:
             inst.edge_undo.append(EdgeEdit(inst.edge, settings, control, self._next_seq()))
@@ -125,10 +125,10 @@ class History:
         """Ctrl+Z for ``name``: its newest change of all (the open round's last prompt, an edge control's movement,
         else its last round) is undone; says which ("prompt", "edge", "round") or None when there is nothing."""
         inst = self.instance(name)
-        newest = self._newest_step(inst)
-        if isinstance(newest, EdgeEdit):
+        edge = self._newest_edge(inst)
+        if edge is not None:
             inst.edge_redo.append(inst.edge_undo.pop())
-            inst.edge = newest.before
+            inst.edge = edge.before
             return "edge"
         if inst.pending:
             self.undo_prompt(name)
@@ -158,15 +158,20 @@ class History:
             self.redo(name)
         return kind
 
-    def _newest_step(self, inst: Instance) -> object:
-        """The newest undoable step of ``inst``: its last :class:`EdgeEdit`, or "prompt" / "round" when one of those
-        is newer (None when there is nothing to undo)."""
+    def _newest_edge(self, inst: Instance) -> EdgeEdit | None:
+        """The last edge step of ``inst`` when it is newer than its last pending prompt (else: its last round that can
+        be undone), None when that prompt or round is the newer."""
+        edge = inst.edge_undo[-1] if inst.edge_undo else None
         other = (inst.pending_seq[-1] if inst.pending_seq else 0) if inst.pending else \
             (inst.rounds[-1].seq if inst.rounds and self.can_undo(inst.name) else None)
-        edge = inst.edge_undo[-1] if inst.edge_undo else None
-        if edge is not None and (other is None or edge.seq > other):
-            return edge
-        return None if other is None else ("prompt" if inst.pending else "round")
+        return edge if edge is not None and (other is None or edge.seq > other) else None
+
+    def _new_action(self, inst: Instance) -> int:
+        """A prompt or a round was added to ``inst``: what was undone can no longer be redone; its counter value."""
+        inst.pending_redo.clear()
+        inst.pending_redo_seq.clear()
+        inst.edge_redo.clear()
+        return self._next_seq()
 
     def _next_seq(self) -> int:
         self._seq += 1

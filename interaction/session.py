@@ -145,10 +145,7 @@ class Session(History):
     def add_prompt(self, name: str, prompt: Prompt) -> None:
         inst = self.instance(name)
         inst.pending.append(self.validate(prompt))
-        inst.pending_seq.append(self._next_seq())
-        inst.pending_redo.clear()
-        inst.pending_redo_seq.clear()
-        inst.edge_redo.clear()
+        inst.pending_seq.append(self._new_action(inst))
 
     # ----------------------------------------------------------------- rounds
     def begin_round(self, name: str, prompts: list[Prompt] | tuple[Prompt, ...] | None = None,
@@ -235,15 +232,12 @@ class Session(History):
         inst = self.instances[ticket.instance]
         if inst.rounds:
             inst.rounds[-1].release()
-        inst.rounds.append(Round(ticket.prompts + tuple(result.added), live=result, seq=self._next_seq()))
+        inst.rounds.append(Round(ticket.prompts + tuple(result.added), live=result, seq=self._new_action(inst)))
         inst.redo_rounds.clear()
         n = ticket.consumed_pending
         if n and tuple(inst.pending[:n]) == ticket.prompts[:n]:
             del inst.pending[:n]
             del inst.pending_seq[:n]
-        inst.pending_redo.clear()
-        inst.pending_redo_seq.clear()
-        inst.edge_redo.clear()
         for old in inst.rounds[:-HISTORY_LIMIT]:
             old.live, old.packed = None, None
         inst.generation += 1
