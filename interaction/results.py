@@ -70,7 +70,7 @@ class RoundResult:
         if self._packed is None:
             self._packed = PackedResult(pack_unit(self.prob), pack_unit(self.alpha), pack_u8(self.conflict),
                                         pack_u8(self.trimap), self.segment_seconds, self.refine_seconds,
-                                        list(self.warnings), self.alpha_seconds)
+                                        list(self.warnings), self.alpha_seconds, self.grounding)
         return self._packed
 
 
@@ -84,8 +84,9 @@ class PackedResult:
     refine_seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
     alpha_seconds: float = 0.0
+    grounding: object | None = None  # the detections of a text round (small), for its boxes and re-picks
 
     def unpack(self) -> RoundResult:
         return RoundResult(unpack_unit(self.prob_png), unpack_unit(self.alpha_png), unpack_u8(self.conflict_png),
                            unpack_u8(self.trimap_png), None, self.segment_seconds, self.refine_seconds,
-                           list(self.warnings), self.alpha_seconds)
+                           list(self.warnings), self.alpha_seconds, grounding=self.grounding)

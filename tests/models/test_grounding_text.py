@@ -88,6 +88,7 @@ def test_both_people_makes_two_instances(astronaut, person_mask):
     assert list(s.alphas()) == []
     assert s.redo("people")
     assert list(s.instances) == ["people", "people 2"]
+    assert s.instance("people").result.grounding is not None  # the round came back packed, its detections too
     assert s.instance("people 2").edge.feather == 2.0
     np.testing.assert_array_equal(s.instance("people 2").result.alpha, before)
     # an instance the user removed after the round stays removed through undo and redo
