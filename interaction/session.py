@@ -249,6 +249,7 @@ class Session(History):
             sibling.rounds.append(Round(tuple(prompts), live=res, seq=self._seq))
             sibling.generation += 1
             inst.rounds[-1].spawned.append(sibling)
+        result.siblings = []  # stored as their own rounds now: their arrays are released with those
         return True
 
     def run_round(self, name: str, prompts: list[Prompt] | tuple[Prompt, ...] | None = None,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -23,6 +22,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from mattestudio.models.grounding.types import box_iou
+
+from ..bench.metrics import iou as mask_iou
+from ..bench.runner import peak_rss_mb
 from ..bench.simulator import round_clicks, simulated_box
 from ..prompts import Text
 from ..session import Session
@@ -34,22 +37,6 @@ from .step import GroundingStep
 ROOT = Path(__file__).resolve().parents[2]
 TEXT_SET = ROOT / "tests" / "data" / "text_set.json"
 HIT_IOU = 0.7
-
-
-def _iou_box(a, b) -> float:
-    ax0, ay0, ax1, ay1 = a
-    bx0, by0, bx1, by1 = b
-    iw, ih = max(0.0, min(ax1, bx1) - max(ax0, bx0)), max(0.0, min(ay1, by1) - max(ay0, by0))
-    inter = iw * ih
-    return inter / max(1e-9, (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter)
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    return float((a & b).sum() / max(1, (a | b).sum()))
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 class Photos:
@@ -74,7 +61,7 @@ class Photos:
         best, best_iou = None, 0.0
         for m in masks:
             ys, xs = np.nonzero(m)
-            iou = _iou_box((xs.min(), ys.min(), xs.max(), ys.max()), item["box"])
+            iou = float(box_iou((xs.min(), ys.min(), xs.max(), ys.max()), item["box"])[0, 0])
             if iou > best_iou:
                 best, best_iou = m, iou
         return best if best_iou >= 0.5 else None
@@ -98,7 +85,7 @@ def one_megapixel(photos: Photos) -> np.ndarray:
 
 def detector_speed(photos: Photos, repeats: int) -> dict:
     big = one_megapixel(photos)
-    rss0 = _rss_mb()
+    rss0 = peak_rss_mb()
     out = {"rss_before_mb": round(rss0, 1)}
     for fit in ("letterbox", "both"):
         g = GroundingStep(fit_detector=fit).grounder
@@ -110,7 +97,7 @@ def detector_speed(photos: Photos, repeats: int) -> dict:
             times.append(time.perf_counter() - t)
         out[f"{fit}_s_p50"] = round(float(np.median(times)), 3)
         out[f"{fit}_s_min"] = round(float(np.min(times)), 3)
-    out["peak_rss_mb"] = round(_rss_mb(), 1)
+    out["peak_rss_mb"] = round(peak_rss_mb(), 1)
     return out
 
 
@@ -121,7 +108,8 @@ def text_set(photos: Photos, items: list[dict], grounder) -> dict:
         query = parse_query(item["text"])
         try:
             choice = choose(query, grounder.detect(img, item["scene"]), img)
-            box, iou, label = choice.chosen[0].box, _iou_box(choice.chosen[0].box, item["box"]), choice.chosen[0].name
+            best = choice.chosen[0]
+            box, iou, label = best.box, float(box_iou(best.box, item["box"])[0, 0]), best.name
         except NoMatch as exc:
             box, iou, label = None, 0.0, f"no match: {exc}"
         hits += iou >= HIT_IOU
@@ -142,7 +130,7 @@ def text_rounds(photos: Photos, items: list[dict], grounder, prior: str) -> dict
         s.add_instance("a")
         try:
             r = s.run_round("a", [Text(item["text"])])
-            iou = _iou(r.alpha >= 0.5, truth)
+            iou = mask_iou(r.alpha >= 0.5, truth)
         except ValueError:
             iou = 0.0
         rows.append({"scene": item["scene"], "text": item["text"], "iou": round(iou, 3)})
@@ -190,11 +178,11 @@ def prior_rounds(cases, grounder, prior: str, text: str | None, rounds: int = 3)
         s.add_instance("a")
         clicked = np.zeros(truth.shape, bool)
         res = s.run_round("a", [simulated_box(truth)] + ([Text(text)] if text else []))
-        row = [_iou(res.alpha >= 0.5, truth)]
+        row = [mask_iou(res.alpha >= 0.5, truth)]
         for _ in range(rounds - 1):
             clicks = round_clicks(truth, res.alpha >= 0.5, 3, clicked)
             res = s.run_round("a", clicks) if clicks else res
-            row.append(_iou(res.alpha >= 0.5, truth))
+            row.append(mask_iou(res.alpha >= 0.5, truth))
         ious.append(row)
     mean = np.mean(ious, axis=0)
     return {"cases": len(ious), "iou_per_round": [round(float(v), 4) for v in mean],
@@ -269,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     if "round-speed" in parts:
         report["round_speed_1mp"] = round_speed(photos, lambda: GroundingStep(fit_detector=args.fit).grounder)
         print("grounding step per round at 1 MP:", report["round_speed_1mp"])
-    report["peak_rss_mb"] = round(_rss_mb(), 1)
+    report["peak_rss_mb"] = round(peak_rss_mb(), 1)
     if args.out:
         Path(args.out).write_text(json.dumps(report, indent=1) + "\n")
     return 0
