@@ -38,6 +38,7 @@ class SegmenterConfig:
     fine_pull: float = 0.3  # the new seeds' pull above which pixels are also re-solved at the fine scale
     fine_doubt: float = 1.0  # pixels whose costs favour the other label by this margin are re-solved (0: off)
     bins: int = 16
+    texture_bins: int = 4  # from the second round on, each colour bin is split into this many texture levels (1: off)
     smoothness: float = 12.0  # weight of the contrast-sensitive pairwise term
     geo_gamma: float = 0.05  # cost of one Lab unit above the noise floor, as a share of the diagonal
     geo_blur: float = 1.0  # Gaussian sigma (px) that smooths the image for geodesic distances
@@ -66,7 +67,8 @@ class SegmenterConfig:
 class _Level:
     rgb: np.ndarray
     lab: np.ndarray
-    idx: np.ndarray
+    idx: np.ndarray  # colour x texture bins (the models of correction rounds)
+    colour_idx: np.ndarray  # colour bins alone (the box round's models)
     pairwise: Pairwise
     scale: float
     smooth: np.ndarray  # Lab smoothed against noise, for geodesic distances
@@ -121,7 +123,11 @@ class ClassicSegmenter:
 
     def __init__(self, config: SegmenterConfig | None = None):
         self.config = config or SegmenterConfig()
-        self.colour = ColourModel(self.config.bins)
+        # the box round fits its models on the whole inside of the box, background clutter and all: split four ways
+        # by texture those samples only spread thinner. Once a round has a previous result to correct, the labels are
+        # good enough for texture to tell a sharp subject from a defocused background of its colours (decision 0009).
+        self.plain = ColourModel(self.config.bins)
+        self.colour = ColourModel(self.config.bins, texture=self.config.texture_bins)
         self._cache: tuple[str, tuple, _Level, _Level] | None = None
 
     def _levels(self, image: np.ndarray, key: str) -> tuple[_Level, _Level]:
@@ -139,8 +145,8 @@ class ClassicSegmenter:
             smooth = cv2.GaussianBlur(lab, (0, 0), cfg.geo_blur)
             noise = float(np.median(np.sqrt(((smooth[:, 1:] - smooth[:, :-1]) ** 2).sum(-1)))) \
                 if lab.shape[1] > 1 else 0.0
-            levels.append(_Level(rgb, lab, self.colour.index(rgb), pairwise_weights(lab, strength), s,
-                                 smooth, noise))
+            levels.append(_Level(rgb, lab, self.colour.index(rgb), self.plain.index(rgb),
+                                 pairwise_weights(lab, strength), s, smooth, noise))
         self._cache = (key, image.shape, levels[0], levels[1])
         return levels[0], levels[1]
 
@@ -155,6 +161,10 @@ class ClassicSegmenter:
                             "(or a text-capable segmenter such as iscn)")
         check_cancel(cancel)
         cons = [self._constraints(request, lv) for lv in (coarse, fine)]
+
+        first = request.prev_prob is None
+        model = self.plain if first else self.colour
+        idx_c, idx_f = (coarse.colour_idx, fine.colour_idx) if first else (coarse.idx, fine.idx)
 
         # ---- coarse: iterate colour models and the cut
         fg_hard, bg_hard, outside, ring, new_fg, new_bg, prev = cons[0]
@@ -178,8 +188,8 @@ class ClassicSegmenter:
             progress(0.8 * it / cfg.iterations, "segmenting")
             if not fg.any() or fg.all():
                 break
-            cost_fg = self.colour.neg_log_likelihood(coarse.idx, fg) + base_fg
-            cost_bg = self.colour.neg_log_likelihood(coarse.idx, ~fg) + base_bg
+            cost_fg = model.neg_log_likelihood(idx_c, fg) + base_fg
+            cost_bg = model.neg_log_likelihood(idx_c, ~fg) + base_bg
             new = grid_cut(cost_fg, cost_bg, coarse.pairwise, fg_hard, bg_hard)
             changed = np.count_nonzero(new != fg)
             fg = new
@@ -202,8 +212,8 @@ class ClassicSegmenter:
                 # leaves) are decided at the fine scale too
                 near_new = np.maximum(pull[0], pull[1]) > cfg.fine_pull
                 band |= _resize(near_new.astype(np.uint8), fine.size, cv2.INTER_NEAREST) > 0
-            cost_fg = self.colour.neg_log_likelihood(fine.idx, labels) + _resize(base_fg, fine.size, cv2.INTER_LINEAR)
-            cost_bg = self.colour.neg_log_likelihood(fine.idx, ~labels) + _resize(base_bg, fine.size, cv2.INTER_LINEAR)
+            cost_fg = model.neg_log_likelihood(idx_f, labels) + _resize(base_fg, fine.size, cv2.INTER_LINEAR)
+            cost_bg = model.neg_log_likelihood(idx_f, ~labels) + _resize(base_bg, fine.size, cv2.INTER_LINEAR)
             margin = cost_bg - cost_fg
             if cfg.fine_doubt > 0:
                 # pixels whose own costs contradict their coarse label by a clear margin are re-decided too, with
