@@ -110,3 +110,22 @@ def test_masked_crop_greys_out_the_background():
     corner = x[:, 0, 0]  # the padding around the mask's box: CLIP's mean colour, 0 after normalising
     centre = x[:, 16, 16]
     assert np.abs(corner).max() < 1e-2 and (centre > 1).all()
+
+
+def test_the_ranker_is_built_once_per_checkpoint(tmp_path):
+    """Each photo's session asks for the ranker: the same checkpoint gives the same model, read once; another
+    checkpoint replaces it."""
+    path = tmp_path / "ViT-B-32.pt"
+    torch.save(openai_clip_state(), str(path))
+    with named_files({"clip_vit_b_32_openai": path}):
+        first, notes = load_text_ranker(torch.device("cpu"))
+        again, notes_again = load_text_ranker(torch.device("cpu"))
+    assert again is first and notes_again == notes and any("zero-shot" in n for n in notes)
+    other = tmp_path / "other.pt"
+    state = openai_clip_state()
+    state["text_projection"] = state["text_projection"] * 2
+    torch.save(state, str(other))
+    with named_files({"clip_vit_b_32_openai": other}):
+        changed, _ = load_text_ranker(torch.device("cpu"))
+    pairs = zip(changed.clip.state_dict().values(), first.clip.state_dict().values())
+    assert changed is not first and any(not torch.equal(a, b) for a, b in pairs)

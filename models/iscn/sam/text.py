@@ -82,6 +82,11 @@ class TextRanker:
         return decoded, best, {"text_candidates": source, "text_scores": [round(float(s), 4) for s in scores]}
 
 
+#: the last CLIP ranker built, by device and checkpoint hash: each photo's session reuses it instead of reading the
+#: checkpoint again
+_RANKERS: dict[str, TextRanker] = {}
+
+
 def load_text_ranker(device: torch.device) -> tuple[Optional[TextRanker], list[str]]:
     """The CLIP ranker when CLIP weights are found (None otherwise: text prompts are refused), and notes."""
     checked = W.check(specs.CLIP_B32)
@@ -91,6 +96,11 @@ def load_text_ranker(device: torch.device) -> tuple[Optional[TextRanker], list[s
         tokenizer = clip_tokenizer(77)
     except BackendError as exc:
         return None, [f"{checked.path} is present but text prompts stay off: {exc}"]
+    notes = [checked.note] if checked.note else []
+    notes.append("text rounds rank SAM's candidate masks with CLIP, zero-shot (quality not measured here)")
+    key = f"{device}:{checked.sha256}"
+    if key in _RANKERS:
+        return _RANKERS[key], notes
     state = clip_state(checked)
     arch = architecture(state)
     if arch is None or arch.kind != "clip":
@@ -102,6 +112,6 @@ def load_text_ranker(device: torch.device) -> tuple[Optional[TextRanker], list[s
         raise W.WeightsError(f"{checked.path}: not a CLIP checkpoint in OpenAI's layout ({exc})") from None
     if clip.text.cfg.context_length != 77:
         raise W.WeightsError(f"{checked.path}: a CLIP text context of {clip.text.cfg.context_length} tokens, not 77")
-    notes = [checked.note] if checked.note else []
-    notes.append("text rounds rank SAM's candidate masks with CLIP, zero-shot (quality not measured here)")
-    return TextRanker(clip, tokenizer, device), notes
+    _RANKERS.clear()  # free the previous model before keeping this one
+    _RANKERS[key] = TextRanker(clip, tokenizer, device)
+    return _RANKERS[key], notes
