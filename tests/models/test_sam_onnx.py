@@ -18,6 +18,7 @@ from mattestudio.interaction.prompts import Box, Click, Scribble, to_prompt_set
 from mattestudio.interaction.raster import conflict_map
 from mattestudio.models import weights as W
 from mattestudio.models.iscn.config import SamViTConfig
+from mattestudio.models.iscn.sam.build import build_sam
 from mattestudio.models.iscn.sam.engine import TorchEngine
 from mattestudio.models.iscn.sam.model import SamModel
 from mattestudio.models.iscn.sam.onnx_engine import OnnxEngine, partner
@@ -127,3 +128,19 @@ def test_a_cancelled_onnx_encode_stops(pair):
     _, onnx, _ = pair
     with pytest.raises(Cancelled):
         onnx.engine.encode(np.zeros((1, 3, 1024, 1024), np.float32), no_progress, lambda: True)
+
+
+def test_each_photo_reuses_the_opened_pair(pair, tmp_path):
+    """The segmenter is built for every photo's session: a pair of files is opened once; a copy elsewhere (its notes
+    name the copy) or a pair with another decoder is opened anew."""
+    ours, _, folder = pair
+    encoder = str(folder / "sam_test.encoder.onnx")
+    first = build_sam("sam_b", onnx=encoder)
+    assert build_sam("sam_b", onnx=encoder).engine is first.engine
+    for name in ("sam_test.encoder.onnx", "sam_test.decoder.onnx"):
+        (tmp_path / name).write_bytes((folder / name).read_bytes())
+    copy = build_sam("sam_b", onnx=str(tmp_path / "sam_test.encoder.onnx"))
+    assert copy.engine is not first.engine and all(str(tmp_path) in n for n in copy.engine.notes)
+    other = tmp_path / "ours.decoder.onnx"
+    export_decoder(ours.engine.model, other)
+    assert build_sam("sam_b", onnx=encoder, onnx_decoder=str(other)).engine is not first.engine

@@ -54,6 +54,23 @@ def torch_engine(variant: str, device: torch.device, seed: int = 0) -> tuple[Tor
     return _ENGINES[fingerprint], notes
 
 
+#: the last ONNX pair opened, by device and both files (path and hash; its notes name the paths): like a torch
+#: engine, it serves every photo's session
+_ONNX_ENGINES: dict[str, object] = {}
+
+
+def onnx_engine(encoder: Path, decoder: Path, device: torch.device):
+    from .onnx_engine import OnnxEngine
+
+    if not (encoder.is_file() and decoder.is_file()):
+        return OnnxEngine(encoder, decoder, device)  # refuses, naming the missing file
+    key = ":".join([str(device)] + [f"{p.resolve()}:{W.sha256_of(p)}" for p in (encoder, decoder)])
+    if key not in _ONNX_ENGINES:
+        _ONNX_ENGINES.clear()  # close the previous pair before opening this one
+        _ONNX_ENGINES[key] = OnnxEngine(encoder, decoder, device)
+    return _ONNX_ENGINES[key]
+
+
 def build_sam(preset: str, crm: bool = True, device: str = "cpu", seed: int = 0, onnx: str = "",
               onnx_decoder: str = "") -> SamSegmenter:
     """The segmenter of ``iscn:preset=<preset>`` (``crm`` False: the ablation without conflict points and
@@ -63,9 +80,9 @@ def build_sam(preset: str, crm: bool = True, device: str = "cpu", seed: int = 0,
         raise BackendError(f"unknown SAM preset '{preset}' (known: {', '.join(PRESETS)})")
     dev = resolve_device(device)
     if onnx:
-        from .onnx_engine import OnnxEngine, partner
+        from .onnx_engine import partner
 
-        engine = OnnxEngine(Path(onnx), Path(onnx_decoder) if onnx_decoder else partner(Path(onnx)), dev)
+        engine = onnx_engine(Path(onnx), Path(onnx_decoder) if onnx_decoder else partner(Path(onnx)), dev)
         notes = list(engine.notes)
     elif onnx_decoder:
         raise BackendError("the option onnx_decoder needs onnx=ENCODER.onnx as well")
