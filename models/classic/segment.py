@@ -145,8 +145,10 @@ class ClassicSegmenter:
             smooth = cv2.GaussianBlur(lab, (0, 0), cfg.geo_blur)
             noise = float(np.median(np.sqrt(((smooth[:, 1:] - smooth[:, :-1]) ** 2).sum(-1)))) \
                 if lab.shape[1] > 1 else 0.0
-            levels.append(_Level(rgb, lab, self.colour.index(rgb), self.plain.index(rgb),
-                                 pairwise_weights(lab, strength), s, smooth, noise))
+            colour_idx = self.plain.index(rgb)
+            idx = colour_idx * self.colour.texture + self.colour.texture_levels(rgb) if self.colour.texture > 1 \
+                else colour_idx
+            levels.append(_Level(rgb, lab, idx, colour_idx, pairwise_weights(lab, strength), s, smooth, noise))
         self._cache = (key, image.shape, levels[0], levels[1])
         return levels[0], levels[1]
 

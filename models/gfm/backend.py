@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 
 from ..nn.checkpoint import load_spec_into
-from ..nn.runtime import resolve_device
+from ..nn.runtime import keep_one, resolve_device
 from ..protocol import (BackendError, CancelFn, ProgressFn, RefineRequest, RefineResult, SegmentRequest,
                         SegmentResult)
 from ..registry import register
@@ -24,15 +24,15 @@ def build(preset: str = "tiny", device: str = "cpu", seed: int = 0) -> GFMPredic
     if preset not in PRESETS:
         raise BackendError(f"unknown GFM preset '{preset}' (known: {', '.join(PRESETS)})")
     dev = resolve_device(device)
-    key = (preset, str(dev), seed)
-    if key not in _SHARED:
+
+    def make() -> GFMPredictor:
         torch.manual_seed(seed)
         net = GFM(PRESETS[preset])
         own = specs.OWN.get(preset)
         loaded = own is not None and load_spec_into(net, own) is not None
-        _SHARED.clear()  # keep one network in memory
-        _SHARED[key] = GFMPredictor(net, dev, () if loaded else (NO_WEIGHTS,))
-    return _SHARED[key]
+        return GFMPredictor(net, dev, () if loaded else (NO_WEIGHTS,))
+
+    return keep_one(_SHARED, (preset, str(dev), seed), make)
 
 
 class GFMBackend:

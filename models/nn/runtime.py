@@ -11,6 +11,15 @@ import torch
 from ..protocol import BackendError
 
 
+def keep_one(cache: dict, key, build):
+    """``cache[key]``, made by ``build()`` when missing. The cache holds one entry: a loaded model is let go before
+    the next one is built, so two never sit in memory together."""
+    if key not in cache:
+        cache.clear()
+        cache[key] = build()
+    return cache[key]
+
+
 def resolve_device(device: str) -> torch.device:
     """``cpu``, ``cuda`` or ``auto`` (cuda when available, else cpu)."""
     if device == "auto":

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from ... import weights as W
-from ...nn.runtime import resolve_device
+from ...nn.runtime import keep_one, resolve_device
 from ...protocol import BackendError
 from .. import specs
 from .checkpoint import LABELS, load_sam_state, read_sam_checkpoint
@@ -41,17 +41,15 @@ def torch_engine(variant: str, device: torch.device, seed: int = 0) -> tuple[Tor
         if checked.note:
             notes.append(checked.note)
         fingerprint = f"torch:{device}:{variant}:{checked.sha256}"
-    if fingerprint in _ENGINES:
-        return _ENGINES[fingerprint], notes
-    state = None if checked is None else read_sam_checkpoint(checked.path, variant)
-    _ENGINES.clear()  # free the previous model before building this one
-    torch.manual_seed(seed)
-    model = SamModel(variant)
-    if state is not None:
-        load_sam_state(model, state, checked.path)
-    del state
-    _ENGINES[fingerprint] = TorchEngine(model, device, fingerprint, LABELS[variant])
-    return _ENGINES[fingerprint], notes
+
+    def make() -> TorchEngine:
+        torch.manual_seed(seed)
+        model = SamModel(variant)
+        if checked is not None:
+            load_sam_state(model, read_sam_checkpoint(checked.path, variant), checked.path)
+        return TorchEngine(model, device, fingerprint, LABELS[variant])
+
+    return keep_one(_ENGINES, fingerprint, make), notes
 
 
 #: the last ONNX pair opened, by device and both files (path and hash; its notes name the paths): like a torch
@@ -65,10 +63,7 @@ def onnx_engine(encoder: Path, decoder: Path, device: torch.device):
     if not (encoder.is_file() and decoder.is_file()):
         return OnnxEngine(encoder, decoder, device)  # refuses, naming the missing file
     key = ":".join([str(device)] + [f"{p.resolve()}:{W.sha256_of(p)}" for p in (encoder, decoder)])
-    if key not in _ONNX_ENGINES:
-        _ONNX_ENGINES.clear()  # close the previous pair before opening this one
-        _ONNX_ENGINES[key] = OnnxEngine(encoder, decoder, device)
-    return _ONNX_ENGINES[key]
+    return keep_one(_ONNX_ENGINES, key, lambda: OnnxEngine(encoder, decoder, device))
 
 
 def build_sam(preset: str, crm: bool = True, device: str = "cpu", seed: int = 0, onnx: str = "",

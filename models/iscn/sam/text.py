@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from ... import weights as W
+from ...nn.runtime import keep_one
 from ...protocol import BackendError, CancelFn, check_cancel
 from .. import specs
 from ..checkpoints import clip_state
@@ -98,9 +99,10 @@ def load_text_ranker(device: torch.device) -> tuple[Optional[TextRanker], list[s
         return None, [f"{checked.path} is present but text prompts stay off: {exc}"]
     notes = [checked.note] if checked.note else []
     notes.append("text rounds rank SAM's candidate masks with CLIP, zero-shot (quality not measured here)")
-    key = f"{device}:{checked.sha256}"
-    if key in _RANKERS:
-        return _RANKERS[key], notes
+    return keep_one(_RANKERS, f"{device}:{checked.sha256}", lambda: _ranker(checked, tokenizer, device)), notes
+
+
+def _ranker(checked, tokenizer: Callable, device: torch.device) -> TextRanker:
     state = clip_state(checked)
     arch = architecture(state)
     if arch is None or arch.kind != "clip":
@@ -112,6 +114,4 @@ def load_text_ranker(device: torch.device) -> tuple[Optional[TextRanker], list[s
         raise W.WeightsError(f"{checked.path}: not a CLIP checkpoint in OpenAI's layout ({exc})") from None
     if clip.text.cfg.context_length != 77:
         raise W.WeightsError(f"{checked.path}: a CLIP text context of {clip.text.cfg.context_length} tokens, not 77")
-    _RANKERS.clear()  # free the previous model before keeping this one
-    _RANKERS[key] = TextRanker(clip, tokenizer, device)
-    return _RANKERS[key], notes
+    return TextRanker(clip, tokenizer, device)
